@@ -1,0 +1,4 @@
+"""colorize: batch colorization of black-and-white films and photo archives."""
+from .version import __version__
+
+__all__ = ["__version__"]

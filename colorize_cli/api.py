@@ -1,0 +1,173 @@
+"""Library façade: everything the `colorize` command does, a script can do.
+
+    from colorize_cli.api import Colorizer
+    cz = Colorizer(model="baseline-cnn")
+    rgb = cz.colorize_array(gray_uint8)                 # one image array
+    for result in cz.run(["scans/", "film.mp4"], out="colored/"):
+        print(result.to_dict())
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from colorize_cli.errors import ColorizeError, MediaError, OutputExistsError, UsageError
+from colorize_cli.io.discover import WorkItem, discover
+from colorize_cli.pipeline.predict import ChromaPredictor
+
+DEFAULT_MODEL = "baseline-cnn"
+
+
+@dataclass
+class ItemResult:
+    source: str
+    output: str
+    kind: str
+    status: str                    # done | skipped | failed
+    frames: int = 0
+    seconds: float = 0.0
+    fps: float = 0.0
+    stage_ms: dict = field(default_factory=dict)
+    error: str | None = None
+    warnings: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunOptions:
+    overwrite: bool = False
+    skip_existing: bool = False
+    codec: str | None = None
+    crf: int | None = 18
+    preset: str | None = "medium"
+    temporal: str = "ema"
+    temporal_strength: float = 0.6
+    saturation: float = 1.0
+    output_ext: str | None = None
+    max_pixels: int | None = None
+
+
+class Colorizer:
+    """A loaded model on an engine. Create once, use for many images and films."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, engine: str = "auto", batch_size: int = 8,
+                 render_size: int | None = None, weights: str | Path | None = "default",
+                 require_weights: bool = True):
+        from colorize_cli.engines import select_engine
+        from colorize_cli.models import create_model, get_spec
+
+        spec = get_spec(model)
+        if require_weights and weights == "default" and not spec.has_weights:
+            raise UsageError(f"model {model!r} has no trained weights in this install; train it with "
+                             f"scripts/train.py or pass --weights FILE")
+        net = create_model(model, weights=weights)
+        cls, self.engine_reason = select_engine(engine)
+        self.engine = cls(net, max_batch=batch_size)
+        self.spec = spec
+        self.batch_size = batch_size
+        self.predictor = ChromaPredictor(self.engine, render_size)
+
+    def describe(self) -> str:
+        return (f"model {self.spec.name} on {self.engine.describe()}, render size "
+                f"{self.predictor.render_size} [{self.engine_reason}]")
+
+    # --- single arrays -------------------------------------------------------------------------
+    def colorize_array(self, image: np.ndarray, saturation: float = 1.0) -> np.ndarray:
+        """Gray (H,W) or RGB (H,W,3) uint8/uint16 -> RGB of the same dtype, Lab L kept."""
+        from colorize_cli.pipeline.image import colorize_rgb
+
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, -1)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
+            raise UsageError("expected an (H, W) or (H, W, 3) uint8/uint16 array")
+        return colorize_rgb(image, self.predictor, saturation)
+
+    # --- files -----------------------------------------------------------------------------------
+    def plan(self, inputs: Iterable[str | Path], out: str | Path | None = None,
+             options: RunOptions | None = None) -> list[WorkItem]:
+        options = options or RunOptions()
+        items = discover(list(inputs), out, output_ext=options.output_ext)
+        if not items:
+            raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)))
+        if not (options.overwrite or options.skip_existing):
+            clash = [it.output for it in items if it.output.exists()]
+            if clash:
+                more = f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""
+                raise OutputExistsError(f"{clash[0]}: output exists{more}; use --overwrite or --skip-existing")
+        return items
+
+    def run(self, inputs: Iterable[str | Path], out: str | Path | None = None,
+            options: RunOptions | None = None, on_item: Callable | None = None,
+            on_frames: Callable | None = None) -> Iterator[ItemResult]:
+        """Colorize files and folders; yields one ItemResult per input (failures included)."""
+        options = options or RunOptions()
+        for item in self.plan(inputs, out, options):
+            if on_item:
+                on_item(item)
+            yield self.process(item, options, on_frames)
+
+    def process(self, item: WorkItem, options: RunOptions, on_frames: Callable | None = None) -> ItemResult:
+        res = ItemResult(str(item.source), str(item.output), item.kind, "done")
+        if item.output.exists() and options.skip_existing:
+            res.status = "skipped"
+            return res
+        t0 = time.perf_counter()
+        try:
+            if item.kind == "image":
+                self._photo(item, options, res)
+            else:
+                self._video(item, options, res, on_frames)
+        except ColorizeError as e:
+            res.status, res.error = "failed", str(e)
+        except MemoryError:
+            res.status, res.error = "failed", f"{item.source}: out of memory"
+        except FileExistsError as e:
+            res.status, res.error = "failed", str(e)
+        except OSError as e:
+            res.status, res.error = "failed", f"{item.source}: {e.strerror or e}"
+        res.seconds = round(time.perf_counter() - t0, 3)
+        if res.frames and res.seconds:
+            res.fps = round(res.frames / res.seconds, 2)
+        return res
+
+    def _photo(self, item: WorkItem, options: RunOptions, res: ItemResult) -> None:
+        from colorize_cli.io.image import MAX_PIXELS, read_photo, write_photo
+        from colorize_cli.pipeline.image import colorize_rgb
+
+        t = time.perf_counter()
+        photo = read_photo(item.source, options.max_pixels or MAX_PIXELS)
+        t1 = time.perf_counter()
+        rgb = colorize_rgb(photo.rgb, self.predictor, options.saturation)
+        t2 = time.perf_counter()
+        write_photo(item.output, rgb, photo, options.overwrite)
+        res.frames = 1
+        res.stage_ms = {"decode": _ms(t1 - t), "infer": _ms(t2 - t1), "encode": _ms(time.perf_counter() - t2)}
+
+    def _video(self, item: WorkItem, options: RunOptions, res: ItemResult, on_frames) -> None:
+        from colorize_cli.io.video import EncodeSettings, VideoSink, VideoSource
+        from colorize_cli.pipeline.temporal import make_smoother
+        from colorize_cli.pipeline.video import colorize_video
+
+        if options.saturation != 1.0:
+            res.warnings.append("--saturation applies to photos only")
+        settings = EncodeSettings(options.codec, options.crf, options.preset)
+        with VideoSource(item.source) as src:
+            sink = VideoSink(item.output, src, settings, options.overwrite)
+            smoother = make_smoother(options.temporal, options.temporal_strength)
+            stats = colorize_video(src, sink, self.predictor, smoother, self.batch_size, on_frames)
+        res.frames = stats.frames
+        res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
+        res.warnings.extend(stats.warnings + self.engine.notes)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+__all__ = ["Colorizer", "ItemResult", "RunOptions", "MediaError", "DEFAULT_MODEL"]

@@ -1,0 +1,45 @@
+"""The `colorize` command: a click group, one module per command. The CLI only parses;
+the work is done by colorize_cli.api."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from colorize_cli.errors import ColorizeError
+from colorize_cli.version import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="colorize")
+def cli() -> None:
+    """Colorize black-and-white films and photo archives."""
+
+
+def _register() -> None:
+    from . import doctor, models, preview, run  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register()
+    try:
+        rv = cli.main(args=argv, prog_name="colorize", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except ColorizeError as e:
+        click.echo(f"error: {e}", err=True)
+        return e.exit_code
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""`colorize models`: the registry, with sizes and whether weights are present."""
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from . import cli
+from .common import err_console, print_json
+
+
+@cli.command("models")
+@click.option("--json", "as_json", is_flag=True)
+def models_cmd(as_json):
+    """List the models: name, description, parameters, weights."""
+    from colorize_cli.api import DEFAULT_MODEL
+    from colorize_cli.models import create_model, get_spec, list_models
+
+    rows = []
+    for name in list_models():
+        spec = get_spec(name)
+        params = sum(p.numel() for p in create_model(name, weights=None).net.parameters())
+        card = spec.card_info()
+        rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
+                     "parameters": params, "input_size": spec.input_size, "output": spec.output,
+                     "weights": spec.has_weights, "weights_mb": round(card.get("bytes", 0) / 1e6, 2),
+                     "sha256": card.get("sha256"), "licence": spec.licence})
+    if as_json:
+        for r in rows:
+            print_json(r)
+        return 0
+    table = Table("model", "description", "params", "size", "weights")
+    for r in rows:
+        table.add_row(r["name"] + (" (default)" if r["default"] else ""), r["description"],
+                      f"{r['parameters'] / 1e6:.2f}M", str(r["input_size"]),
+                      f"yes, {r['weights_mb']} MB" if r["weights"] else "no")
+    from rich.console import Console
+    Console(highlight=False).print(table)
+    return 0

@@ -1,0 +1,94 @@
+"""`colorize run`: colorize photos, films and folders."""
+from __future__ import annotations
+
+import click
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+
+from rich.markup import escape
+
+from . import cli
+from .common import engine_option, err_console, model_option, print_json, show_progress
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", help="output file (one input) or folder; default: beside the input as NAME_color")
+@model_option()
+@engine_option
+@click.option("--weights", help="weights file for the model (default: the shipped one)")
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--render-size", type=click.IntRange(16, 4096),
+              help="short side of the image the network sees (default: the model's)")
+@click.option("--temporal", default="ema", show_default=True, type=click.Choice(["ema", "off"]),
+              help="temporal smoothing of video chroma (resets at scene cuts)")
+@click.option("--temporal-strength", default=0.6, show_default=True, type=click.FloatRange(0, 0.99))
+@click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 3),
+              help="scale the predicted chroma of photos")
+@click.option("--codec", help="video encoder (default libx264; libx265/ffv1 keep 10-bit)")
+@click.option("--crf", default=18, show_default=True, type=int)
+@click.option("--preset", default="medium", show_default=True)
+@click.option("--format", "output_ext", help="output extension, e.g. mkv or png (default: as the input)")
+@click.option("--max-pixels", type=int, help="refuse photos larger than this (decompression bombs)")
+@click.option("--overwrite", is_flag=True, help="replace existing outputs")
+@click.option("--skip-existing", is_flag=True, help="leave existing outputs and skip their inputs")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per item, then a summary, on stdout")
+def run(inputs, output, model, engine, weights, batch_size, render_size, temporal, temporal_strength,
+        saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, as_json):
+    """Colorize photos and videos (files or folders, recursively)."""
+    from colorize_cli.api import Colorizer, RunOptions
+    from colorize_cli.errors import UsageError
+
+    if overwrite and skip_existing:
+        raise UsageError("--overwrite and --skip-existing exclude each other")
+    opts = RunOptions(overwrite=overwrite, skip_existing=skip_existing, codec=codec, crf=crf, preset=preset,
+                      temporal=temporal, temporal_strength=temporal_strength, saturation=saturation,
+                      output_ext=output_ext, max_pixels=max_pixels)
+    cz = Colorizer(model, engine, batch_size, render_size, weights=weights or "default")
+    items = cz.plan(inputs, output, opts)  # usage errors (conflicts) before any work
+    err_console.print(escape(f"colorize: {len(items)} item(s); {cz.describe()}"))
+    results = []
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[fps]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=err_console, disable=not show_progress(), transient=False)
+    with progress:
+        all_task = progress.add_task("items", total=len(items), fps="")
+        frame_task = progress.add_task("frames", total=None, fps="")
+
+        def on_frames(n):
+            progress.advance(frame_task, n)
+            task = progress.tasks[frame_task]
+            if task.speed:
+                progress.update(frame_task, fps=f"{task.speed:.1f} fps")
+
+        for item in items:
+            progress.update(frame_task, description=item.source.name[:40], completed=0,
+                            total=_frame_estimate(item))
+            res = cz.process(item, opts, on_frames)
+            results.append(res)
+            progress.advance(all_task)
+            if res.status == "failed":
+                err_console.print(f"[red]error:[/red] {escape(res.error)}", soft_wrap=True)
+            for w in res.warnings:
+                err_console.print(f"[yellow]warning:[/yellow] {escape(f'{res.source}: {w}')}", soft_wrap=True)
+            if as_json:
+                print_json(res.to_dict())
+    summary = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
+    summary["frames"] = sum(r.frames for r in results)
+    summary["seconds"] = round(sum(r.seconds for r in results), 3)
+    if as_json:
+        print_json({"summary": summary})
+    err_console.print(f"done {summary['done']}, skipped {summary['skipped']}, failed {summary['failed']}")
+    return 1 if summary["failed"] else 0
+
+
+def _frame_estimate(item) -> int | None:
+    if item.kind == "image":
+        return 1
+    try:
+        from colorize_cli.io.video import VideoSource
+
+        with VideoSource(item.source) as src:
+            return src.estimated_frames
+    except Exception:  # the real error is reported when the item runs
+        return None

@@ -1,0 +1,76 @@
+"""Find inputs (files, folders, recursive) and map each to its output path."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from colorize_cli.errors import UsageError
+
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+VIDEO_EXTS = {".mp4", ".m4v", ".mkv", ".mov", ".avi", ".webm", ".mpg", ".mpeg", ".ts", ".m2ts",
+              ".mxf", ".wmv", ".flv", ".3gp", ".ogv", ".y4m", ".nut"}
+
+
+def kind_of(path: Path) -> str | None:
+    ext = path.suffix.lower()
+    return "image" if ext in IMAGE_EXTS else "video" if ext in VIDEO_EXTS else None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    source: Path
+    output: Path
+    kind: str            # "image" or "video"
+
+
+def _is_partial(path: Path) -> bool:
+    return path.name.startswith(".") and ".partial" in path.name
+
+
+def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: str = "_color",
+             output_ext: str | None = None) -> list[WorkItem]:
+    """Expand files and folders into work items.
+
+    A folder's tree is mirrored under `out` (default: `<folder>_color` beside it). A single file
+    goes to `out` if that is a file name, else into the folder `out`, else beside the input as
+    `<stem>_color<ext>`. Hidden files and our own partial files are skipped.
+    """
+    items: list[WorkItem] = []
+    out = Path(out) if out is not None else None
+    many = len(inputs) > 1
+    for raw in inputs:
+        src = Path(raw)
+        if src.is_dir():
+            root_out = (out / src.resolve().name if many else out) if out else \
+                src.resolve().with_name(src.resolve().name + suffix)
+            found = sorted(p for p in src.rglob("*") if p.is_file() and kind_of(p)
+                           and not any(part.startswith(".") for part in p.relative_to(src).parts))
+            for p in found:
+                dst = root_out / p.relative_to(src)
+                items.append(WorkItem(p, _with_ext(dst, output_ext), kind_of(p)))
+        elif src.exists() or src.is_symlink():
+            kind = kind_of(src) or "video"  # unknown extension: let the demuxer decide
+            if out is None:
+                dst = src.with_name(src.stem + suffix + src.suffix)
+            elif out.suffix and not out.is_dir() and not many:
+                dst = out
+            else:
+                dst = out / src.name
+            items.append(WorkItem(src, _with_ext(dst, output_ext), kind))
+        else:
+            raise UsageError(f"{src}: no such file or folder")
+    seen: dict[Path, Path] = {}
+    for it in items:
+        key = it.output.resolve()
+        if key in seen:
+            raise UsageError(f"{it.source} and {seen[key]} would both write {it.output}")
+        seen[key] = it.source
+        if key == it.source.resolve():
+            raise UsageError(f"{it.source}: output would overwrite the input")
+    return items
+
+
+def _with_ext(path: Path, ext: str | None) -> Path:
+    if not ext:
+        return path
+    return path.with_suffix(ext if ext.startswith(".") else "." + ext)

@@ -1,0 +1,290 @@
+"""Video in and out with PyAV, in process: no ffmpeg subprocess, no frames on disk.
+
+VideoSource demuxes once: video packets are decoded to frames, audio and subtitle packets are
+handed on untouched. VideoSink re-encodes the video, remuxes the other streams packet for
+packet, and writes under a partial name that is renamed only when the file is complete.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from colorize_cli.errors import MediaError
+from colorize_cli.io.atomic import discard, partial_path, publish
+
+PASSTHROUGH = ("audio", "subtitle")
+# Planar Y'CbCr layouts we edit in place; anything else is converted to the nearest one.
+PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
+          "yuv420p10le", "yuv422p10le", "yuv444p10le", "yuv420p12le", "yuv422p12le", "yuv444p12le"}
+# AVColorSpace values -> our matrix names (unspecified: decided by frame height).
+MATRIX = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
+CODEC_FOR_EXT = {".webm": "libvpx-vp9", ".ogv": "libtheora"}
+
+
+def working_format(name: str, bits: int) -> str:
+    """The planar Y'CbCr format a decoded frame is edited in."""
+    if name in PLANAR:
+        return name
+    if name.startswith("gray") or name.startswith("ya"):
+        return "yuv420p" if bits <= 8 else "yuv420p10le"
+    if name.startswith(("nv12", "nv21")):
+        return "yuv420p"
+    if name.startswith(("nv16", "yuyv422", "uyvy422")):
+        return "yuv422p"
+    if name.startswith("p010"):
+        return "yuv420p10le"
+    return "yuv444p" if bits <= 8 else "yuv444p10le"
+
+
+def format_bits(fmt: av.VideoFormat) -> int:
+    return max(c.bits for c in fmt.components)
+
+
+def plane_view(plane, dtype) -> np.ndarray:
+    """Writable (height, width) numpy view of a frame plane, line padding excluded."""
+    item = np.dtype(dtype).itemsize
+    arr = np.frombuffer(memoryview(plane), dtype=dtype)
+    return arr.reshape(plane.height, plane.line_size // item)[:, : plane.width]
+
+
+def display_matrix(frame: av.VideoFrame) -> list[int] | None:
+    for sd in frame.side_data:
+        if sd.type.name == "DISPLAYMATRIX":
+            return list(struct.unpack("<9i", bytes(sd)[:36]))
+    return None
+
+
+@dataclass
+class FrameTags:
+    """Colour description of the source, applied to the output stream."""
+    fmt: str
+    bits: int
+    full_range: bool
+    matrix: str
+    colorspace: int
+    color_range: int
+    color_primaries: int
+    color_trc: int
+    display_matrix: list[int] | None
+
+    @classmethod
+    def of(cls, frame: av.VideoFrame) -> "FrameTags":
+        bits = format_bits(frame.format)
+        fmt = working_format(frame.format.name, bits)
+        full = frame.color_range == 2 or fmt.startswith("yuvj")
+        matrix = MATRIX.get(frame.colorspace) or ("bt709" if frame.height >= 720 else "bt601")
+        return cls(fmt, format_bits(av.VideoFormat(fmt)), full, matrix, frame.colorspace,
+                   frame.color_range, frame.color_primaries, frame.color_trc, display_matrix(frame))
+
+
+class VideoSource:
+    """Demux + decode one file. Iterating yields ("frame", VideoFrame) or ("packet", Packet)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise MediaError(f"{self.path}: empty file (0 bytes)")
+        try:
+            self.container = av.open(str(self.path), metadata_errors="ignore")
+        except av.FFmpegError as e:
+            raise MediaError(f"{self.path}: not a readable media file ({_reason(e)})") from None
+        if not self.container.streams.video:
+            self.container.close()
+            raise MediaError(f"{self.path}: no video stream")
+        self.video = self.container.streams.video[0]
+        if self.video.codec_context is None:
+            self.container.close()
+            raise MediaError(f"{self.path}: unsupported video codec")
+        self.video.thread_type = "AUTO"
+        self.passthrough = [s for s in self.container.streams if s.type in PASSTHROUGH]
+        self.frames_declared = self.video.frames or None
+        self.decoded = 0
+        self.last_time: float | None = None
+
+    def check_complete(self) -> None:
+        """Raise if the file ended early: fewer frames than declared, or well short of its duration."""
+        if self.frames_declared and self.decoded < self.frames_declared:
+            raise MediaError(f"{self.path}: truncated or damaged: decoded {self.decoded} of "
+                             f"{self.frames_declared} frames")
+        v = self.video
+        expected = float(v.duration * v.time_base) if v.duration else \
+            (self.container.duration / av.time_base if self.container.duration else None)
+        if expected and self.last_time is not None:
+            start = float(v.start_time * v.time_base) if v.start_time else 0.0
+            shortfall = start + expected - self.last_time
+            if shortfall > 1.0 + 0.02 * expected:
+                raise MediaError(f"{self.path}: truncated or damaged: video ends at {self.last_time:.2f}s "
+                                 f"of {expected:.2f}s ({self.decoded} frames decoded)")
+
+    @property
+    def estimated_frames(self) -> int | None:
+        if self.frames_declared:
+            return self.frames_declared
+        if self.video.duration and self.video.average_rate:
+            return int(self.video.duration * self.video.time_base * self.video.average_rate)
+        if self.container.duration and self.video.average_rate:
+            return int(self.container.duration / av.time_base * self.video.average_rate)
+        return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self.container.close()
+
+    def __iter__(self):
+        streams = [self.video, *self.passthrough]
+        try:
+            for packet in self.container.demux(streams):
+                if packet.stream is self.video:
+                    for frame in packet.decode():
+                        self.decoded += 1
+                        if frame.time is not None:
+                            self.last_time = float(frame.time)
+                        yield "frame", frame
+                elif packet.dts is not None:
+                    yield "packet", packet
+        except av.FFmpegError as e:
+            raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
+
+
+@dataclass
+class EncodeSettings:
+    codec: str | None = None     # None: libx264, or what the container / bit depth needs
+    crf: int | None = 18
+    preset: str | None = "medium"
+    threads: int = 0
+
+
+class VideoSink:
+    """Encoder + muxer writing `output` atomically. Opened lazily on the first frame."""
+
+    def __init__(self, output: Path, source: VideoSource, settings: EncodeSettings, overwrite: bool):
+        self.output = Path(output)
+        self.tmp = partial_path(self.output)
+        self.source = source
+        self.settings = settings
+        self.overwrite = overwrite
+        self.container = None
+        self.stream = None
+        self.stream_map = {}
+        self.encoded = 0
+        self.codec = None
+        self.warnings: list[str] = []
+
+    def open(self, tags: FrameTags, width: int, height: int) -> None:
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        src = self.source.video
+        self.codec, pix_fmt = self._choose_codec(tags)
+        try:
+            self.container = av.open(str(self.tmp), "w")
+            self.container.metadata.update(self.source.container.metadata)
+            rate = src.average_rate or src.guessed_rate or Fraction(25)
+            stream = self.container.add_stream(self.codec, rate=rate, options=self._options())
+            stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+            stream.time_base = src.time_base
+            stream.codec_context.time_base = src.time_base
+            stream.thread_type = "AUTO"
+            if self.settings.threads:
+                stream.codec_context.thread_count = self.settings.threads
+            if src.sample_aspect_ratio:
+                stream.codec_context.sample_aspect_ratio = src.sample_aspect_ratio
+            cc = stream.codec_context
+            cc.color_range = tags.color_range or (2 if tags.full_range else 1)
+            cc.colorspace, cc.color_primaries, cc.color_trc = tags.colorspace, tags.color_primaries, tags.color_trc
+            if tags.display_matrix:
+                stream.set_display_matrix(tags.display_matrix)
+            for k, v in src.metadata.items():
+                if k.lower() not in ("encoder", "handler_name", "vendor_id", "duration"):
+                    stream.metadata[k] = v
+            self.stream = stream
+            for s in self.source.passthrough:
+                self.stream_map[s.index] = self.container.add_stream_from_template(s)
+            self.container.start_encoding()
+        except (av.FFmpegError, ValueError, TypeError) as e:
+            self.fail()
+            raise MediaError(f"{self.source.path}: cannot write {self.output.suffix} with {self.codec} "
+                             f"and the source's streams ({_reason(e)})") from None
+
+    def _choose_codec(self, tags: FrameTags) -> tuple[str, str]:
+        ext = self.output.suffix.lower()
+        codec = self.settings.codec or CODEC_FOR_EXT.get(ext, "libx264")
+        if codec not in av.codecs_available:
+            raise MediaError(f"{self.output}: encoder {codec!r} is not available in this PyAV build")
+        formats = [f.name for f in (av.Codec(codec, "w").video_formats or [])]
+        if tags.fmt in formats or not formats:
+            return codec, tags.fmt
+        if tags.bits > 8 and not self.settings.codec:
+            for alt in ("libx265", "ffv1"):
+                if alt in av.codecs_available and tags.fmt in [f.name for f in av.Codec(alt, "w").video_formats]:
+                    self.warnings.append(f"{tags.bits}-bit source: encoding with {alt} to keep the bit depth")
+                    return alt, tags.fmt
+        fallback = tags.fmt.replace("yuvj", "yuv").split("p1")[0].rstrip("p") + "p"
+        fallback = fallback if fallback in formats else formats[0]
+        self.warnings.append(f"{codec} cannot write {tags.fmt}; writing {fallback}")
+        return codec, fallback
+
+    def _options(self) -> dict:
+        opts = {}
+        if self.codec in ("libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1") \
+                and self.settings.crf is not None:
+            opts["crf"] = str(self.settings.crf)
+            if self.codec.startswith("libvpx"):
+                opts["b"] = "0"
+        if self.codec in ("libx264", "libx265") and self.settings.preset:
+            opts["preset"] = self.settings.preset
+        if self.codec == "libx265":
+            opts["x265-params"] = "log-level=error"
+        return opts
+
+    def write_frame(self, frame: av.VideoFrame) -> None:
+        try:
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+        except av.FFmpegError as e:
+            raise MediaError(f"{self.output}: encoding failed at frame {self.encoded} ({_reason(e)})") from None
+        self.encoded += 1
+
+    def mux_packet(self, packet) -> None:
+        out = self.stream_map.get(packet.stream.index)
+        if out is None:
+            return
+        packet.stream = out
+        try:
+            self.container.mux(packet)
+        except av.FFmpegError as e:
+            raise MediaError(f"{self.source.path}: cannot copy a {out.type} packet ({_reason(e)})") from None
+
+    def finish(self) -> None:
+        """Flush, close and publish under the final name."""
+        try:
+            for packet in self.stream.encode(None):
+                self.container.mux(packet)
+            self.container.close()
+        except av.FFmpegError as e:
+            self.fail()
+            raise MediaError(f"{self.output}: finishing the file failed ({_reason(e)})") from None
+        self.container = None
+        publish(self.tmp, self.output, self.overwrite)
+
+    def fail(self) -> None:
+        if self.container is not None:
+            try:
+                self.container.close()
+            except Exception:  # closing a broken muxer may raise; the file is discarded anyway
+                pass
+            self.container = None
+        discard(self.tmp)
+
+
+def _reason(err: Exception) -> str:
+    msg = getattr(err, "strerror", None) or str(err)
+    return msg.split(":")[-1].strip() if isinstance(msg, str) else str(err)

@@ -1,0 +1,38 @@
+"""Photo colorization: predict ab small, recombine with the original L at full resolution."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from colorize_cli.pipeline.color import lab_to_rgb_in_gamut, rgb_to_lab
+from colorize_cli.pipeline.predict import ChromaPredictor, upsample_rows
+
+ROWS = 1024  # full-resolution work is done in strips to bound memory on huge scans
+
+
+@torch.inference_mode()
+def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0) -> np.ndarray:
+    """(H, W, 3) uint8/uint16 -> colorized array of the same dtype; Lab L is kept."""
+    top = 65535.0 if rgb.dtype == np.uint16 else 255.0
+    dev = predictor.device
+    H, W = rgb.shape[:2]
+    L = _lightness(rgb, top, dev)
+    _, ab = predictor.predict(L)
+    ab = ab * saturation
+    out = np.empty_like(rgb)
+    for y0 in range(0, H, ROWS):
+        y1 = min(H, y0 + ROWS)
+        ab_rows = upsample_rows(ab, H, W, y0, y1)
+        res = lab_to_rgb_in_gamut(L[:, :, y0:y1], ab_rows)
+        out[y0:y1] = (res[0].permute(1, 2, 0) * top).round().clamp(0, top).to("cpu").numpy().astype(rgb.dtype)
+    return out
+
+
+def _lightness(rgb: np.ndarray, top: float, dev) -> torch.Tensor:
+    H, W = rgb.shape[:2]
+    L = torch.empty((1, 1, H, W), device=dev)
+    for y0 in range(0, H, ROWS):
+        part = rgb[y0:y0 + ROWS].astype(np.float32) / top
+        t = torch.from_numpy(part).to(dev).permute(2, 0, 1)[None]
+        L[:, :, y0:y0 + ROWS] = rgb_to_lab(t)[:, :1]
+    return L

@@ -1,0 +1,218 @@
+"""Streaming video colorization: decode -> infer -> encode in three threads, bounded queues.
+
+The Y' plane of every frame is copied to the output untouched; only Cb/Cr are computed, from
+the predicted ab recombined with the original luminance at the chroma planes' resolution.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+import av
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from colorize_cli.errors import MediaError
+from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource, plane_view
+from colorize_cli.pipeline.color import gray_to_L, lab_to_rgb, luma_to_gray, rgb_to_cbcr
+from colorize_cli.pipeline.predict import ChromaPredictor
+
+_END = object()
+
+
+@dataclass
+class VideoStats:
+    frames: int = 0
+    scene_cuts: int = 0
+    stage_s: dict = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "encode": 0.0})
+    warnings: list = field(default_factory=list)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+    raise _Stop
+
+
+def _get(q: queue.Queue, stop: threading.Event):
+    while not stop.is_set():
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            continue
+    raise _Stop
+
+
+def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
+               predictor: ChromaPredictor, smoother) -> tuple[torch.Tensor, int]:
+    """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values."""
+    dev = predictor.device
+    y = frames_y.to(dev, non_blocking=True)
+    L = gray_to_L(luma_to_gray(y, tags.bits, tags.full_range))
+    L_small, ab = predictor.predict(L)
+    cuts = 0
+    if smoother is not None:
+        before = smoother.cuts
+        ab = smoother(L_small, ab)
+        cuts = smoother.cuts - before
+    ch, cw = chroma_hw
+    L_c = F.adaptive_avg_pool2d(L, (ch, cw)) if (ch, cw) != tuple(L.shape[-2:]) else L
+    ab_c = F.interpolate(ab, size=(ch, cw), mode="bilinear", align_corners=False)
+    rgb = lab_to_rgb(torch.cat([L_c, ab_c], 1))
+    cbcr = rgb_to_cbcr(rgb, tags.matrix, tags.bits, tags.full_range).round()
+    s = 1 << (tags.bits - 8)
+    lo, hi = (0, (1 << tags.bits) - 1) if tags.full_range else (16 * s, 240 * s)
+    return cbcr.clamp(lo, hi), cuts
+
+
+def _dtype(bits: int):
+    return np.uint8 if bits <= 8 else np.uint16
+
+
+def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredictor, smoother=None,
+                   batch_size: int = 8, on_frames=None, queue_size: int = 2) -> VideoStats:
+    """Colorize `source` into `sink`. Raises MediaError; the sink is discarded on any failure."""
+    stats = VideoStats()
+    stop = threading.Event()
+    frames_q: queue.Queue = queue.Queue(maxsize=batch_size * queue_size)
+    done_q: queue.Queue = queue.Queue(maxsize=queue_size)
+    packets_q: queue.Queue = queue.Queue()  # audio/subtitle: bounded in time by frames_q
+    errors: list[BaseException] = []
+    info: dict = {}
+
+    def decode():
+        try:
+            t = time.perf_counter()
+            for kind, item in source:
+                if kind == "packet":
+                    packets_q.put(item)
+                    continue
+                if "tags" not in info:
+                    info["tags"] = FrameTags.of(item)
+                tags = info["tags"]
+                if item.format.name != tags.fmt:
+                    src = item
+                    item = item.reformat(format=tags.fmt)
+                    item.pts, item.time_base = src.pts, src.time_base
+                stats.stage_s["decode"] += time.perf_counter() - t
+                _put(frames_q, item, stop)
+                t = time.perf_counter()
+            _put(frames_q, _END, stop)
+        except _Stop:
+            pass
+        except BaseException as e:  # handed to the main thread, which raises it
+            errors.append(e)
+            stop.set()
+
+    def infer():
+        try:
+            finished = False
+            while not finished:
+                batch = []
+                while len(batch) < batch_size:
+                    item = _get(frames_q, stop)
+                    if item is _END:
+                        finished = True
+                        break
+                    batch.append(item)
+                if batch:
+                    t = time.perf_counter()
+                    tags = info["tags"]
+                    dt = _dtype(tags.bits)
+                    ys = np.stack([plane_view(f.planes[0], dt) for f in batch])
+                    ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
+                    chroma_hw = (batch[0].planes[1].height, batch[0].planes[1].width)
+                    cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother)
+                    stats.scene_cuts += cuts
+                    cbcr = cbcr.to("cpu").numpy().astype(dt)
+                    stats.stage_s["infer"] += time.perf_counter() - t
+                    _put(done_q, (batch, cbcr), stop)
+            _put(done_q, _END, stop)
+        except _Stop:
+            pass
+        except BaseException as e:
+            errors.append(e)
+            stop.set()
+
+    threads = [threading.Thread(target=decode, name="decode", daemon=True),
+               threading.Thread(target=infer, name="infer", daemon=True)]
+    for th in threads:
+        th.start()
+    try:
+        while True:
+            try:
+                item = _get(done_q, stop)
+            except _Stop:
+                break
+            if item is _END:
+                break
+            t = time.perf_counter()
+            batch, cbcr = item
+            for frame, planes in zip(batch, cbcr):
+                if sink.container is None:
+                    sink.open(info["tags"], frame.width, frame.height)
+                _drain(packets_q, sink)
+                sink.write_frame(_recombine(frame, planes, sink.stream.pix_fmt, info["tags"]))
+                stats.frames += 1
+            stats.stage_s["encode"] += time.perf_counter() - t
+            if on_frames:
+                on_frames(len(batch))
+        if errors:
+            raise errors[0]
+        if sink.container is None:
+            raise MediaError(f"{source.path}: no decodable video frames")
+        _drain(packets_q, sink)
+        source.check_complete()
+        if sink.encoded != source.decoded:
+            raise MediaError(f"{source.path}: wrote {sink.encoded} frames but decoded {source.decoded}")
+        sink.finish()
+    except BaseException:
+        stop.set()
+        sink.fail()
+        raise
+    finally:
+        stop.set()
+        for th in threads:
+            th.join(timeout=5)
+    stats.warnings.extend(sink.warnings)
+    return stats
+
+
+def _drain(packets_q: queue.Queue, sink: VideoSink) -> None:
+    while True:
+        try:
+            sink.mux_packet(packets_q.get_nowait())
+        except queue.Empty:
+            return
+
+
+def _recombine(src: av.VideoFrame, cbcr: np.ndarray, pix_fmt: str, tags: FrameTags) -> av.VideoFrame:
+    """New frame: the source's Y' plane byte for byte, our Cb/Cr."""
+    out = av.VideoFrame(src.width, src.height, tags.fmt)
+    dt = _dtype(tags.bits)
+    plane_view(out.planes[0], dt)[:] = plane_view(src.planes[0], dt)
+    plane_view(out.planes[1], dt)[:] = cbcr[0]
+    plane_view(out.planes[2], dt)[:] = cbcr[1]
+    out.pts, out.time_base = src.pts, src.time_base
+    out.color_range = src.color_range
+    out.colorspace = src.colorspace
+    out.color_primaries, out.color_trc = src.color_primaries, src.color_trc
+    if pix_fmt != tags.fmt:
+        conv = out.reformat(format=pix_fmt)
+        conv.pts, conv.time_base = out.pts, out.time_base
+        return conv
+    return out
+
+
+__all__ = ["colorize_video", "EncodeSettings", "VideoStats"]

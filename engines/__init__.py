@@ -1,0 +1,48 @@
+"""Inference back ends behind one interface, chosen from a map (no if/elif chains)."""
+from __future__ import annotations
+
+import importlib
+
+from colorize_cli.errors import MissingExtraError, UsageError
+
+from .base import Engine
+
+# name -> (module, class), best first: --engine auto takes the first available.
+BACKENDS = {
+    "tensorrt": ("tensorrt", "TensorRTEngine"),
+    "cuda": ("cuda", "CUDAEngine"),
+    "cpu": ("cpu", "CPUEngine"),
+}
+
+
+def engine_class(name: str) -> type[Engine]:
+    if name not in BACKENDS:
+        raise UsageError(f"unknown engine {name!r}; choose from auto, {', '.join(BACKENDS)}")
+    module, cls = BACKENDS[name]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+
+
+def availability() -> dict[str, tuple[bool, str]]:
+    return {name: engine_class(name).available() for name in BACKENDS}
+
+
+def select_engine(name: str = "auto") -> tuple[type[Engine], str]:
+    """Return (engine class, why it was chosen). Explicit names fail with exit code 3."""
+    if name != "auto":
+        cls = engine_class(name)
+        ok, reason = cls.available()
+        if not ok:
+            raise MissingExtraError(f"engine {name!r} is not available: {reason}")
+        return cls, reason
+    skipped = []
+    for candidate in BACKENDS:
+        cls = engine_class(candidate)
+        ok, reason = cls.available()
+        if ok:
+            why = f"auto: {reason}" + (f" (skipped {'; '.join(skipped)})" if skipped else "")
+            return cls, why
+        skipped.append(f"{candidate}: {reason}")
+    raise MissingExtraError("no inference engine available")
+
+
+__all__ = ["Engine", "BACKENDS", "engine_class", "availability", "select_engine"]

@@ -1,0 +1,158 @@
+"""One registry of named models (after timm's register_model).
+
+A ModelSpec says everything the pipeline needs to run a network: how L is normalised on the
+way in, what comes out (ab, RGB or ab-bin logits) and which weights file belongs to it.
+`create_model(name)` returns an ABPredictor: Lab L in, Lab ab out, at the network's size.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from colorize_cli.errors import UsageError
+from colorize_cli.pipeline.color import AB_LIMIT, rgb_to_lab
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    builder: Callable[[], nn.Module]
+    description: str
+    paper: str
+    output: str = "ab"            # "ab" (tanh * ab_scale), "rgb" (tanh RGB), "bins" (net decodes)
+    input_size: int = 256         # default render size: short side of L fed to the net
+    stride: int = 4               # render sizes are rounded to a multiple of this
+    l_center: float = 50.0        # net input = (L - l_center) / l_scale
+    l_scale: float = 50.0
+    ab_scale: float = AB_LIMIT
+    loss: str = "mse"             # "mse", "l1", or "model" (the net's own .loss, e.g. eccv16)
+    gan: bool = False             # train with a 70x70 PatchGAN + 100 * L1 (pix2pix)
+    pretrain_l1: bool = False     # GAN models only: first train the generator with L1 alone
+    recipe: dict = field(default_factory=dict)  # lr, betas, batch, lr_drop (fraction of steps)
+    licence: str = "MIT"
+    card: dict = field(default_factory=dict)
+
+    @property
+    def weights_path(self) -> Path:
+        return WEIGHTS_DIR / f"{self.name}.safetensors"
+
+    @property
+    def has_weights(self) -> bool:
+        return self.weights_path.is_file()
+
+    def card_info(self) -> dict:
+        path = WEIGHTS_DIR / f"{self.name}.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"model {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+_MODULES = ("baseline_cnn",)
+
+
+def _load_all() -> None:
+    if not _REGISTRY:
+        for mod in _MODULES:
+            importlib.import_module(f"{__package__}.{mod}")
+
+
+def list_models() -> list[str]:
+    _load_all()
+    return list(_REGISTRY)
+
+
+def get_spec(name: str) -> ModelSpec:
+    _load_all()
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, _REGISTRY, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"unknown model {name!r}{hint}; `colorize models` lists them")
+    return _REGISTRY[name]
+
+
+class ABPredictor(nn.Module):
+    """Wraps a raw network: Lab L (N,1,h,w) in [0,100] -> ab (N,2,h,w) in Lab units."""
+
+    def __init__(self, spec: ModelSpec, net: nn.Module):
+        super().__init__()
+        self.spec = spec
+        self.net = net
+
+    def normalize(self, L: torch.Tensor) -> torch.Tensor:
+        return (L - self.spec.l_center) / self.spec.l_scale
+
+    def decode(self, out: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
+        kind = self.spec.output
+        if kind == "ab":
+            return out.float() * self.spec.ab_scale
+        if kind == "rgb":
+            return rgb_to_lab(((out.float() + 1) / 2).clamp(0, 1))[:, 1:]
+        return self.net.decode(out.float())
+
+    def forward(self, L: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.net(self.normalize(L)), L).clamp(-AB_LIMIT, AB_LIMIT)
+
+
+def create_model(name: str, weights: str | Path | None = "default", strict: bool = True) -> ABPredictor:
+    """Build a named model. weights: "default" (shipped file if present), a path, or None."""
+    spec = get_spec(name)
+    model = ABPredictor(spec, spec.builder())
+    path = spec.weights_path if weights == "default" else weights
+    if path is not None and Path(path).is_file():
+        load_weights(model.net, path, strict=strict)
+    elif weights not in ("default", None):
+        raise UsageError(f"{weights}: weights file not found")
+    return model.eval()
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    card = path.with_suffix(".json")
+    if card.is_file():
+        expected = json.loads(card.read_text()).get("sha256")
+        if expected and expected != sha256(path):
+            raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
+    state = load_file(str(path)) if path.suffix == ".safetensors" else torch.load(path, map_location="cpu")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    net.load_state_dict(state, strict=strict)
+
+
+def save_weights(net: nn.Module, path: str | Path, card: dict) -> dict:
+    """Save fp16 safetensors + a JSON model card holding its sha256."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    state = {k: (v.half() if v.is_floating_point() else v).contiguous()
+             for k, v in net.state_dict().items()}
+    save_file(state, str(path))
+    card = dict(card, sha256=sha256(path), bytes=path.stat().st_size)
+    path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+    return card

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+from setuptools import setup
+
+here = Path(__file__).parent
+version = {}
+exec((here / "colorize_cli" / "version.py").read_text(), version)
+
+setup(
+    name="colorize-cli",
+    version=version["__version__"],
+    description="Batch colorization of black-and-white films and photo archives",
+    long_description=(here / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    # models/ and engines/ live at the top of the repository but install as
+    # colorize_cli.models and colorize_cli.engines, so `import models` never
+    # collides with another project's module.
+    packages=[
+        "colorize_cli",
+        "colorize_cli.cli",
+        "colorize_cli.io",
+        "colorize_cli.pipeline",
+        "colorize_cli.jobs",
+        "colorize_cli.models",
+        "colorize_cli.engines",
+    ],
+    package_dir={
+        "colorize_cli": "colorize_cli",
+        "colorize_cli.models": "models",
+        "colorize_cli.engines": "engines",
+    },
+    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.json"]},
+    install_requires=[
+        "torch>=2.1",
+        "torchvision>=0.16",
+        "av>=14.0",
+        "numpy>=1.24",
+        "pillow>=10.0",
+        "safetensors>=0.4",
+        "rich>=13.0",
+        "click>=8.1",
+    ],
+    extras_require={
+        "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],
+        "tensorrt": ["tensorrt>=10.0", "onnx>=1.15"],
+        "ray": ["ray[default]>=2.9,<3"],
+        "test": ["pytest>=7", "onnx>=1.15", "onnxruntime>=1.17"],
+    },
+    entry_points={"console_scripts": ["colorize=colorize_cli.cli:entry"]},
+)

@@ -1,0 +1,52 @@
+"""Colour math, render sizes, temporal smoothing and scene cuts."""
+import torch
+
+from colorize_cli.pipeline.color import (gray_to_L, lab_to_rgb, lab_to_rgb_in_gamut, luma_to_gray, rgb_to_cbcr,
+                                         rgb_to_lab)
+from colorize_cli.pipeline.predict import render_shape, upsample_ab, upsample_rows
+from colorize_cli.pipeline.temporal import EMASmoother
+
+
+def test_lab_round_trip_and_known_colour():
+    x = torch.rand(2, 3, 8, 8)
+    assert torch.allclose(lab_to_rgb(rgb_to_lab(x)), x, atol=1e-4)
+    red = rgb_to_lab(torch.tensor([1.0, 0, 0]).view(1, 3, 1, 1)).flatten()
+    assert torch.allclose(red, torch.tensor([53.24, 80.09, 67.20]), atol=0.05)
+
+
+def test_gamut_mapping_keeps_lightness():
+    L = torch.rand(1, 1, 16, 16) * 100
+    ab = torch.randn(1, 2, 16, 16) * 90
+    rgb = lab_to_rgb_in_gamut(L, ab)
+    assert (rgb >= 0).all() and (rgb <= 1).all()
+    assert (rgb_to_lab(rgb)[:, :1] - L).abs().max() < 0.2
+
+
+def test_gray_luma_has_neutral_chroma():
+    y = torch.arange(16, 236).float().view(1, 1, 1, -1)
+    g = luma_to_gray(y, 8, False).expand(1, 3, 1, -1)
+    cbcr = rgb_to_cbcr(g, "bt709", 8, False)
+    assert (cbcr - 128).abs().max() < 1e-3
+    assert gray_to_L(torch.tensor([0.0, 1.0])).tolist() == [0.0, 100.0]
+
+
+def test_render_shape_keeps_aspect_and_stride():
+    assert render_shape(1080, 1920, 256, 8) == (256, 456)
+    h, w = render_shape(242, 322, 128, 4)
+    assert h == 128 and w % 4 == 0 and abs(w / h - 322 / 242) < 0.05
+
+
+def test_strip_upsampling_matches_whole_image():
+    ab = torch.randn(1, 2, 7, 9)
+    full = upsample_ab(ab, 50, 61)
+    assert torch.allclose(upsample_rows(ab, 50, 61, 13, 40), full[:, :, 13:40], atol=1e-5)
+
+
+def test_ema_smooths_and_resets_at_scene_cuts():
+    sm = EMASmoother(strength=0.5)
+    dark, bright = torch.full((1, 1, 8, 8), 20.0), torch.full((1, 1, 8, 8), 80.0)
+    first = sm(dark, torch.zeros(1, 2, 8, 8))
+    second = sm(dark, torch.full((1, 2, 8, 8), 10.0))
+    assert first.abs().max() == 0 and torch.allclose(second, torch.full_like(second, 5.0))
+    cut = sm(bright, torch.full((1, 2, 8, 8), 30.0))
+    assert torch.allclose(cut, torch.full_like(cut, 30.0)) and sm.cuts == 1
