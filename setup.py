@@ -41,6 +41,7 @@ setup(
         "safetensors>=0.4",
         "rich>=13.0",
         "click>=8.1",
+        "timm>=0.9",
     ],
     extras_require={
         "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],

@@ -64,7 +64,7 @@ def regression_loss(model: ABPredictor, out: torch.Tensor, target: torch.Tensor,
 
 
 class Trainer:
-    def __init__(self, spec: ModelSpec, data: str, out_dir: str | Path, cfg: TrainConfig,
+    def __init__(self, spec: ModelSpec, data: "str | torch.Tensor", out_dir: str | Path, cfg: TrainConfig,
                  val: str | None = None, init: str | None = None):
         self.spec, self.cfg = spec, cfg
         self.out = Path(out_dir)
@@ -80,7 +80,12 @@ class Trainer:
             self.stage = "gan" if spec.gan and not spec.pretrain_l1 else \
                 ("pretrain" if spec.pretrain_l1 else "regress")
         pad = self.size * 9 // 8
-        self.images = load_dataset(data, pad).to(self.dev)
+        images = data if isinstance(data, torch.Tensor) else load_dataset(data, pad)
+        self.images = images.to(self.dev)
+        if hasattr(self.model.net, "set_prior"):  # eccv16: class rebalancing from this data's ab
+            from .eccv16 import empirical_prior
+            sample = rgb_to_lab(self.images[:512].float() / 255)[:, 1:, ::4, ::4]
+            self.model.net.set_prior(empirical_prior(sample, self.model.net.bins))
         self.val = load_dataset(val, self.size, limit=64).to(self.dev) if val else None
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.r["lr"], betas=self.r["betas"])
         self.disc = self.opt_d = None
@@ -141,7 +146,7 @@ class Trainer:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-            return {"loss": float(loss)}
+            return {"loss": loss.item()}
         return self._gan_step(x, out, target)
 
     def _gan_step(self, x, fake, real) -> dict:
@@ -161,7 +166,7 @@ class Trainer:
         self.opt.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt.step()
-        return {"loss": float(l1), "loss_g": float(adv), "loss_d": float(loss_d)}
+        return {"loss": l1.item(), "loss_g": adv.item(), "loss_d": loss_d.item()}
 
     @torch.no_grad()
     def validate(self) -> float:
