@@ -1,0 +1,40 @@
+"""`colorize eval`: the comparison table (gray baseline first) on a folder of colour photos."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import cli
+from .common import engine_option
+
+
+@cli.command("eval")
+@click.argument("folder")
+@click.option("--model", "-m", "models", default="baseline-cnn", show_default=True,
+              help="comma-separated model names")
+@engine_option
+@click.option("--limit", type=int, help="only the first N images")
+@click.option("--grid", help="write a PNG grid gray | models | truth")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate_cmd(folder, models, engine, limit, grid, as_json):
+    """MSE/PSNR/SSIM/CF/ΔCF/CIEDE2000/AuC and timing for each model and the gray baseline."""
+    from colorize_cli.api import Colorizer
+    from colorize_cli.evaluate import evaluate, load_val, markdown_table, picture_grid
+
+    images = load_val(folder, limit)
+    if not images:
+        from colorize_cli.errors import UsageError
+        raise UsageError(f"{folder}: no .jpg/.png images")
+    predictors = {"gray (a=b=0)": None}
+    for name in models.split(","):
+        predictors[name] = Colorizer(name.strip(), engine, batch_size=16).predictor
+    rows = evaluate(predictors, images)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(f"{len(images)} images from {folder}; metrics at 256x256 unless 'full'\n")
+        click.echo(markdown_table(rows))
+    if grid:
+        picture_grid(predictors, images, grid)
+    return 0

@@ -1,0 +1,73 @@
+"""Engines: auto selection, CPU engine vs the float32 reference, ONNX export parity (onnxruntime)."""
+import numpy as np
+import pytest
+import torch
+
+from colorize_cli.engines import availability, select_engine
+from colorize_cli.models import create_model
+
+
+def _rel_l2(a, b):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-12))
+
+
+def test_auto_picks_an_available_engine_and_says_why():
+    cls, why = select_engine("auto")
+    assert availability()[cls.name][0] and why.startswith("auto:")
+
+
+def test_cpu_engine_matches_reference():
+    from colorize_cli.engines.cpu import CPUEngine
+
+    torch.manual_seed(0)
+    ref = create_model("conv11", weights=None).eval()
+    L = torch.rand(3, 1, 64, 96) * 100
+    with torch.no_grad():
+        expected = ref(L).numpy()
+    import copy
+
+    got = CPUEngine(copy.deepcopy(ref), max_batch=2).infer(L).numpy()
+    assert _rel_l2(got, expected) <= 1e-4
+
+
+@pytest.mark.parametrize("name", ["baseline-cnn", "conv11", "pix2pix-mobilenet", "eccv16"])
+def test_onnx_export_matches_pytorch(tmp_path, name):
+    ort = pytest.importorskip("onnxruntime")
+    from colorize_cli.engines.onnx_export import export_onnx
+
+    torch.manual_seed(0)
+    model = create_model(name, weights=None).eval()
+    path = export_onnx(model, tmp_path / f"{name}.onnx", 64, 64)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    stride = model.spec.stride
+    for shape in [(1, 1, 64, 64), (2, 1, 64 + 2 * stride, 64 + 4 * stride)]:
+        L = torch.rand(*shape) * 100
+        with torch.no_grad():
+            expected = model(L).numpy()
+        got = sess.run(["ab"], {"L": L.numpy()})[0]
+        assert got.shape == expected.shape
+        assert _rel_l2(got, expected) <= 1e-4
+
+
+def test_tensorrt_reports_missing_extra():
+    from colorize_cli.engines.tensorrt import TensorRTEngine
+
+    ok, why = TensorRTEngine.available()
+    try:
+        import tensorrt  # noqa: F401
+    except ImportError:
+        assert not ok and "pip install" in why
+
+
+def test_engine_cache_header_and_key(tmp_path):
+    from colorize_cli.engines.tensorrt import cache_key, read_plan, write_plan
+
+    prof = {"min": [1, 1, 64, 64], "opt": [8, 1, 256, 448], "max": [8, 1, 512, 1024]}
+    k = cache_key("abc", "10.3", "9.0", "fp16", prof)
+    assert k != cache_key("abc", "10.3", "8.9", "fp16", prof) != cache_key("abd", "10.3", "9.0", "fp16", prof)
+    header = {"model": "x", "capability": "9.0"}
+    write_plan(tmp_path / "a.plan", header, b"\x00plan\nbytes")
+    assert read_plan(tmp_path / "a.plan") == (header, b"\x00plan\nbytes")
+    (tmp_path / "b.plan").write_bytes(b"garbage")
+    with pytest.raises(ValueError):
+        read_plan(tmp_path / "b.plan")
