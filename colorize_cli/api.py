@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from colorize_cli.errors import ColorizeError, MediaError, OutputExistsError, UsageError
-from colorize_cli.io.discover import WorkItem, discover
+from colorize_cli.errors import ColorizeError, MediaError, UsageError
+from colorize_cli.io.discover import WorkItem
+from colorize_cli.jobs.runner import make_plan, run_job
 from colorize_cli.pipeline.predict import ChromaPredictor
 
 DEFAULT_MODEL = "baseline-cnn"
@@ -61,12 +63,14 @@ class Colorizer:
                  require_weights: bool = True):
         from colorize_cli.engines import select_engine
         from colorize_cli.models import create_model, get_spec
+        from colorize_cli.models.registry import sha256
 
         spec = get_spec(model)
         if require_weights and weights == "default" and not spec.has_weights:
             raise UsageError(f"model {model!r} has no trained weights in this install; train it with "
                              f"scripts/train.py or pass --weights FILE")
         net = create_model(model, weights=weights)
+        self.weights_id = None if weights in ("default", None) else sha256(weights)
         cls, self.engine_reason = select_engine(engine)
         self.engine = cls(net, max_batch=batch_size)
         self.spec = spec
@@ -89,31 +93,39 @@ class Colorizer:
         return colorize_rgb(image, self.predictor, saturation)
 
     # --- files -----------------------------------------------------------------------------------
+    def settings(self, options: RunOptions) -> dict:
+        """Everything that changes the output bytes: a changed setting means redo, not skip."""
+        card = self.spec.card_info()
+        return {"model": self.spec.name, "weights": self.weights_id or card.get("sha256"),
+                "engine": self.engine.name, "render_size": self.predictor.render_size,
+                "temporal": options.temporal, "strength": options.temporal_strength,
+                "saturation": options.saturation, "codec": options.codec, "crf": options.crf,
+                "preset": options.preset, "format": options.output_ext}
+
     def plan(self, inputs: Iterable[str | Path], out: str | Path | None = None,
              options: RunOptions | None = None) -> list[WorkItem]:
-        options = options or RunOptions()
-        items = discover(list(inputs), out, output_ext=options.output_ext)
-        if not items:
-            raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)))
-        if not (options.overwrite or options.skip_existing):
-            clash = [it.output for it in items if it.output.exists()]
-            if clash:
-                more = f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""
-                raise OutputExistsError(f"{clash[0]}: output exists{more}; use --overwrite or --skip-existing")
-        return items
+        return make_plan(inputs, out, (options or RunOptions()).output_ext, use_manifest=False,
+                         overwrite=(options or RunOptions()).overwrite,
+                         skip_existing=(options or RunOptions()).skip_existing).items
 
     def run(self, inputs: Iterable[str | Path], out: str | Path | None = None,
             options: RunOptions | None = None, on_item: Callable | None = None,
-            on_frames: Callable | None = None) -> Iterator[ItemResult]:
-        """Colorize files and folders; yields one ItemResult per input (failures included)."""
-        options = options or RunOptions()
-        for item in self.plan(inputs, out, options):
-            if on_item:
-                on_item(item)
-            yield self.process(item, options, on_frames)
+            on_frames: Callable | None = None, verify: bool = False) -> Iterator[ItemResult]:
+        """Colorize files and folders; yields one ItemResult per input (failures included).
 
-    def process(self, item: WorkItem, options: RunOptions, on_frames: Callable | None = None) -> ItemResult:
+        Archive runs (a folder in, or an output folder) keep a manifest there: a rerun skips
+        what is done and unchanged, and redoes what failed, was interrupted or changed.
+        """
+        options = options or RunOptions()
+        plan = make_plan(inputs, out, options.output_ext, options.overwrite, options.skip_existing)
+        yield from run_job(self, plan, options, on_item, on_frames, verify)
+
+    def process(self, item: WorkItem, options: RunOptions, on_frames: Callable | None = None,
+                replace: bool = False) -> ItemResult:
+        """One item; `replace` lets a job redo an output that it wrote itself earlier."""
         res = ItemResult(str(item.source), str(item.output), item.kind, "done")
+        if replace and not options.overwrite:
+            options = dataclasses.replace(options, overwrite=True, skip_existing=False)
         if item.output.exists() and options.skip_existing:
             res.status = "skipped"
             return res

@@ -98,6 +98,6 @@ def test_folder_tree_mirrored_with_mixed_media(tmp_path, cli, random_weights):
     r = cli("run", root, "-o", out, "--weights", random_weights, "--json")
     assert r.returncode == 0, r.stderr
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
-        ["a/b/x.png", "a/film.mp4", "x.png"]
+        ["a/b/x.png", "a/film.mp4", "colorize-manifest.sqlite", "x.png"]
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 4 and '"summary"' in lines[-1]

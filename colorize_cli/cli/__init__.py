@@ -17,7 +17,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import doctor, engines, evaluate, models, preview, run  # noqa: F401
+    from . import bench, doctor, engines, evaluate, models, preview, run, status  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
-
-from rich.markup import escape
 
 from . import cli
 from .common import engine_option, err_console, model_option, print_json, show_progress
@@ -32,28 +31,50 @@ from .common import engine_option, err_console, model_option, print_json, show_p
 @click.option("--max-pixels", type=int, help="refuse photos larger than this (decompression bombs)")
 @click.option("--overwrite", is_flag=True, help="replace existing outputs")
 @click.option("--skip-existing", is_flag=True, help="leave existing outputs and skip their inputs")
+@click.option("--verify", is_flag=True, help="re-hash outputs the manifest says are done before skipping them")
+@click.option("--dry-run", is_flag=True, help="print the plan (no model is loaded, nothing is written)")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None,
+              help="distribute over a Ray cluster (ADDRESS, or local when given without one)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per item, then a summary, on stdout")
 def run(inputs, output, model, engine, weights, batch_size, render_size, temporal, temporal_strength,
-        saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, as_json):
-    """Colorize photos and videos (files or folders, recursively)."""
+        saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, verify, dry_run,
+        ray_address, as_json):
+    """Colorize photos and videos (files, folders, globs, @list.txt).
+
+    Archive runs (a folder in, or -o FOLDER) keep a manifest in the output folder; running the same
+    command again resumes: finished items are skipped, failed or interrupted ones redone.
+    """
     from colorize_cli.api import Colorizer, RunOptions
     from colorize_cli.errors import UsageError
+    from colorize_cli.jobs.plan import estimate_frames
+    from colorize_cli.jobs.runner import make_plan, run_job
 
     if overwrite and skip_existing:
         raise UsageError("--overwrite and --skip-existing exclude each other")
     opts = RunOptions(overwrite=overwrite, skip_existing=skip_existing, codec=codec, crf=crf, preset=preset,
                       temporal=temporal, temporal_strength=temporal_strength, saturation=saturation,
                       output_ext=output_ext, max_pixels=max_pixels)
+    plan = make_plan(inputs, output, output_ext, overwrite, skip_existing)  # usage errors before any work
+    if dry_run:
+        from colorize_cli.jobs.plan import print_plan
+        return print_plan(plan, as_json)
+    if ray_address is not None:
+        from colorize_cli.jobs.ray_runner import run_on_ray
+        results = run_on_ray(plan, opts, ray_address, model=model, engine=engine, weights=weights,
+                             batch_size=batch_size, render_size=render_size)
+        return _report(results, as_json, None)
     cz = Colorizer(model, engine, batch_size, render_size, weights=weights or "default")
-    items = cz.plan(inputs, output, opts)  # usage errors (conflicts) before any work
-    err_console.print(escape(f"colorize: {len(items)} item(s); {cz.describe()}"))
-    results = []
+    err_console.print(escape(f"colorize: {len(plan.items)} item(s); {cz.describe()}"))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[fps]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=err_console, disable=not show_progress(), transient=False)
     with progress:
-        all_task = progress.add_task("items", total=len(items), fps="")
+        all_task = progress.add_task("items", total=len(plan.items), fps="")
         frame_task = progress.add_task("frames", total=None, fps="")
+
+        def on_item(item):
+            progress.update(frame_task, description=item.source.name[:40], completed=0,
+                            total=estimate_frames(item) if progress.live.is_started else None)
 
         def on_frames(n):
             progress.advance(frame_task, n)
@@ -61,34 +82,29 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
             if task.speed:
                 progress.update(frame_task, fps=f"{task.speed:.1f} fps")
 
-        for item in items:
-            progress.update(frame_task, description=item.source.name[:40], completed=0,
-                            total=_frame_estimate(item))
-            res = cz.process(item, opts, on_frames)
-            results.append(res)
-            progress.advance(all_task)
-            if res.status == "failed":
-                err_console.print(f"[red]error:[/red] {escape(res.error)}", soft_wrap=True)
-            for w in res.warnings:
-                err_console.print(f"[yellow]warning:[/yellow] {escape(f'{res.source}: {w}')}", soft_wrap=True)
-            if as_json:
-                print_json(res.to_dict())
-    summary = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
-    summary["frames"] = sum(r.frames for r in results)
-    summary["seconds"] = round(sum(r.seconds for r in results), 3)
+        def results():
+            for res in run_job(cz, plan, opts, on_item, on_frames, verify):
+                progress.advance(all_task)
+                yield res
+
+        return _report(results(), as_json, progress)
+
+
+def _report(results, as_json: bool, progress) -> int:
+    done = []
+    for res in results:
+        done.append(res)
+        if res.status == "failed":
+            err_console.print(f"[red]error:[/red] {escape(res.error or 'failed')}", soft_wrap=True)
+        for w in res.warnings:
+            err_console.print(f"[yellow]note:[/yellow] {escape(f'{res.source}: {w}')}", soft_wrap=True)
+        if as_json:
+            print_json(res.to_dict())
+    summary = {s: sum(r.status == s for r in done) for s in ("done", "skipped", "failed")}
+    summary["frames"] = sum(r.frames for r in done)
+    summary["seconds"] = round(sum(r.seconds for r in done), 3)
     if as_json:
         print_json({"summary": summary})
     err_console.print(f"done {summary['done']}, skipped {summary['skipped']}, failed {summary['failed']}")
     return 1 if summary["failed"] else 0
 
-
-def _frame_estimate(item) -> int | None:
-    if item.kind == "image":
-        return 1
-    try:
-        from colorize_cli.io.video import VideoSource
-
-        with VideoSource(item.source) as src:
-            return src.estimated_frames
-    except Exception:  # the real error is reported when the item runs
-        return None

@@ -1,0 +1,130 @@
+"""Benchmarks that print ratios measured side by side in one run (never timed unit tests)."""
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+
+
+def _timeit(fn, warmup: int = 2, min_seconds: float = 1.0, min_runs: int = 3) -> float:
+    """Median seconds per call."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_runs or time.perf_counter() - start < min_seconds:
+        t = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def inference(model_name: str, engine_name: str, batches=(1, 4, 8, 16, 32, 64), size: int | None = None) -> dict:
+    """Throughput of the engine at batch 1 and the best batch, beside naive PyTorch eager."""
+    from colorize_cli.engines import select_engine
+    from colorize_cli.models import create_model, get_spec
+
+    spec = get_spec(model_name)
+    s = size or spec.input_size
+    cls, _ = select_engine(engine_name)
+    model = create_model(model_name, weights="default")
+    engine = cls(copy.deepcopy(model), max_batch=max(batches))
+    dev = engine.device
+    naive = copy.deepcopy(model).to(dev).eval()
+    naive_dtype = torch.float16 if dev.type == "cuda" else torch.float32
+    if dev.type == "cuda":
+        naive.half()
+    out = {"model": model_name, "engine": engine.describe(), "size": s, "batches": {}}
+    for b in batches:
+        L = torch.rand(b, 1, s, s, device=dev) * 100
+        try:
+            t = _timeit(lambda: engine.infer(L))
+        except torch.cuda.OutOfMemoryError:
+            break
+        out["batches"][b] = round(b / t, 1)
+    x1 = torch.rand(1, 1, s, s, device=dev, dtype=naive_dtype) * 100
+
+    def naive_call():
+        with torch.no_grad():
+            naive(x1)
+    t_naive = _timeit(naive_call)
+    t_engine = _timeit(lambda: engine.infer(x1.float()))
+    out["batch1_ms"] = round(1000 * t_engine, 2)
+    out["naive_eager_batch1_ms"] = round(1000 * t_naive, 2)
+    out["speedup_vs_naive_batch1"] = round(t_naive / t_engine, 2)
+    best = max(out["batches"].items(), key=lambda kv: kv[1])
+    out["best_batch"], out["best_img_per_s"] = best
+    if dev.type == "cuda":
+        out["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20)
+    return out
+
+
+def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int = 25) -> Path:
+    """A gray clip with moving texture (enough detail that the encoder does real work)."""
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (height // 8 + 1, width // 8 + 1), dtype=np.uint8)
+    base = np.kron(base, np.ones((8, 8), np.uint8))
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=rate)
+        v.width, v.height, v.pix_fmt = width, height, "yuv420p"
+        v.options = {"preset": "veryfast", "crf": "18"}
+        for i in range(frames):
+            y = np.roll(base, (i * 3, i * 5), (0, 1))[:height, :width]
+            ramp = (np.arange(width)[None, :] * 200 // width).astype(np.uint8)
+            y = ((y.astype(np.uint16) + ramp) // 2).astype(np.uint8)
+            f = av.VideoFrame.from_ndarray(np.concatenate([y, np.full((height // 2, width), 128, np.uint8)]),
+                                           format="yuv420p")
+            f.pts = i
+            for p in v.encode(f):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    return path
+
+
+def transcode_only(src: Path, dst: Path, crf: int, preset: str) -> float:
+    """Decode + encode with the same sink settings and no model; returns fps."""
+    from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource
+
+    t = time.perf_counter()
+    with VideoSource(src) as source:
+        sink = VideoSink(dst, source, EncodeSettings(None, crf, preset), overwrite=True)
+        n = 0
+        for kind, item in source:
+            if kind == "packet":
+                sink.mux_packet(item)
+                continue
+            if sink.container is None:
+                sink.open(FrameTags.of(item), item.width, item.height)
+            sink.write_frame(item)
+            n += 1
+        sink.finish()
+    return n / (time.perf_counter() - t)
+
+
+def end_to_end(model_name: str, engine_name: str, width: int, height: int, frames: int,
+               crf: int = 18, preset: str = "veryfast", batch: int = 8, video: Path | None = None) -> dict:
+    """`colorize run` fps next to transcode-only fps on the same clip and encoder settings."""
+    from colorize_cli.api import Colorizer, RunOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        src = Path(video) if video else synthetic_clip(tmp / f"bench_{height}p.mp4", width, height, frames)
+        cz = Colorizer(model_name, engine_name, batch)
+        base_fps = transcode_only(src, tmp / "transcode.mp4", crf, preset)
+        res = cz.process(cz.plan([src], tmp / "colorized.mp4")[0], RunOptions(crf=crf, preset=preset))
+        if res.status != "done":
+            raise RuntimeError(res.error)
+        with av.open(str(src)) as c:
+            s = c.streams.video[0]
+            w, h = s.width, s.height
+        return {"clip": f"{w}x{h}", "frames": res.frames, "encoder": f"libx264 crf {crf} {preset}",
+                "engine": cz.engine.describe(), "colorize_fps": res.fps, "transcode_fps": round(base_fps, 2),
+                "ratio": round(res.fps / base_fps, 3), "stage_ms": res.stage_ms}

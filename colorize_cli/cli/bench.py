@@ -1,0 +1,54 @@
+"""`colorize bench`: inference throughput and end-to-end fps beside transcode-only, in one run."""
+from __future__ import annotations
+
+import json
+import platform
+
+import click
+
+from . import cli
+from .common import engine_option, err_console, model_option
+
+
+@cli.command()
+@model_option()
+@engine_option
+@click.option("--batches", default="1,4,8,16,32,64", show_default=True)
+@click.option("--frames", default=120, show_default=True, help="frames per synthetic clip")
+@click.option("--clips", default="1080,480", show_default=True, help="clip heights (16:9), empty for none")
+@click.option("--preset", default="veryfast", show_default=True)
+@click.option("--crf", default=18, show_default=True)
+@click.option("--batch-size", default=8, show_default=True, help="batch for the end-to-end runs")
+@click.option("--json", "as_json", is_flag=True)
+def bench(model, engine, batches, frames, clips, preset, crf, batch_size, as_json):
+    """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
+    import torch
+
+    from colorize_cli.bench import end_to_end, inference
+
+    report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+                          "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+                          "torch": torch.__version__}}
+    batch_list = [int(b) for b in batches.split(",") if b]
+    report["inference"] = inference(model, engine, batch_list)
+    report["end_to_end"] = []
+    for h in [int(x) for x in clips.split(",") if x]:
+        w = (h * 16 // 9) // 2 * 2
+        err_console.print(f"end-to-end {w}x{h}, {frames} frames ...")
+        report["end_to_end"].append(end_to_end(model, engine, w, h, frames, crf, preset, batch_size))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return 0
+    inf = report["inference"]
+    click.echo(f"machine: {report['machine']}")
+    click.echo(f"{inf['model']} on {inf['engine']} at {inf['size']}px: " +
+               ", ".join(f"batch {b}: {v} img/s" for b, v in inf["batches"].items()))
+    for e in report["end_to_end"]:
+        click.echo(f"{e['clip']} ({e['frames']} frames, {e['encoder']}): colorize {e['colorize_fps']} fps, "
+                   f"transcode-only {e['transcode_fps']} fps, stages ms {e['stage_ms']}")
+    click.echo("ratios:")
+    click.echo(f"  batch-1 latency {inf['batch1_ms']} ms; engine vs naive eager at batch 1: "
+               f"{inf['speedup_vs_naive_batch1']}x ({inf['naive_eager_batch1_ms']} ms)")
+    for e in report["end_to_end"]:
+        click.echo(f"  {e['clip']}: colorize / transcode-only = {e['ratio']}")
+    return 0

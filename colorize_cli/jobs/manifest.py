@@ -1,0 +1,153 @@
+"""Job manifest: one SQLite row per input (or film segment) in the output folder.
+
+SQLite rather than JSONL: every status change is an atomic, durable transaction (a kill -9 can
+never leave a torn record), rows are updated in place instead of appended and compacted, several
+writers (local threads, a Ray driver) are serialised by the database, and `sqlite3` can read it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+NAME = "colorize-manifest.sqlite"
+_HEAD = 1 << 16
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    source TEXT NOT NULL, segment INTEGER NOT NULL DEFAULT -1,
+    fingerprint TEXT NOT NULL, config TEXT NOT NULL, kind TEXT NOT NULL,
+    status TEXT NOT NULL, output TEXT NOT NULL,
+    output_sha256 TEXT, output_size INTEGER, output_mtime_ns INTEGER,
+    frames INTEGER DEFAULT 0, seconds REAL DEFAULT 0, error TEXT, updated REAL,
+    PRIMARY KEY (source, segment)
+);
+CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+def fingerprint(path: Path) -> str:
+    """size, mtime and a hash of the first and last 64 KiB: cheap, and catches edits."""
+    st = path.stat()
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        h.update(f.read(_HEAD))
+        if st.st_size > _HEAD:
+            f.seek(max(_HEAD, st.st_size - _HEAD))
+            h.update(f.read(_HEAD))
+    return f"{st.st_size}:{st.st_mtime_ns}:{h.hexdigest()}"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def config_hash(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Record:
+    source: str
+    segment: int
+    fingerprint: str
+    config: str
+    kind: str
+    status: str
+    output: str
+    output_sha256: str | None
+    output_size: int | None
+    output_mtime_ns: int | None
+    frames: int
+    seconds: float
+    error: str | None
+    updated: float | None
+
+
+class Manifest:
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder) / NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    @classmethod
+    def open_existing(cls, folder: str | Path) -> "Manifest | None":
+        return cls(folder) if (Path(folder) / NAME).is_file() else None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def set_job(self, **values) -> None:
+        with self.db:
+            for k, v in values.items():
+                self.db.execute("INSERT OR REPLACE INTO job VALUES (?, ?)", (k, json.dumps(v)))
+
+    def job(self) -> dict:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM job")}
+
+    def get(self, source: Path, segment: int = -1) -> Record | None:
+        row = self.db.execute("SELECT * FROM items WHERE source=? AND segment=?",
+                              (str(Path(source).resolve()), segment)).fetchone()
+        return Record(*row) if row else None
+
+    def records(self) -> list[Record]:
+        return [Record(*r) for r in self.db.execute("SELECT * FROM items ORDER BY source, segment")]
+
+    def is_done(self, source: Path, output: Path, fp: str, config: str, segment: int = -1,
+                verify: bool = False) -> bool:
+        """Done, same input, same settings, and the output is still the file we wrote."""
+        rec = self.get(source, segment)
+        if rec is None or rec.status != "done" or rec.fingerprint != fp or rec.config != config:
+            return False
+        out = Path(rec.output)
+        if out.resolve() != Path(output).resolve() or not out.is_file():
+            return False
+        st = out.stat()
+        if st.st_size != rec.output_size:
+            return False
+        if verify or st.st_mtime_ns != rec.output_mtime_ns:
+            return file_sha256(out) == rec.output_sha256
+        return True
+
+    def owns(self, output: Path) -> bool:
+        """True when `output` was written by this job (so redoing it may replace it)."""
+        return self.db.execute("SELECT 1 FROM items WHERE output=?", (str(Path(output).resolve()),)).fetchone() \
+            is not None
+
+    def mark(self, source: Path, output: Path, kind: str, fp: str, config: str, status: str,
+             segment: int = -1, frames: int = 0, seconds: float = 0.0, error: str | None = None) -> None:
+        sha = size = mtime = None
+        out = Path(output)
+        if status == "done" and out.is_file():
+            sha, st = file_sha256(out), out.stat()
+            size, mtime = st.st_size, st.st_mtime_ns
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            (str(Path(source).resolve()), segment, fp, config, kind, status,
+                             str(out.resolve()), sha, size, mtime, frames, seconds, error, time.time()))
+
+    def summary(self) -> dict:
+        counts = dict(self.db.execute("SELECT status, COUNT(*) FROM items WHERE segment=-1 GROUP BY status"))
+        frames, seconds = self.db.execute(
+            "SELECT COALESCE(SUM(frames),0), COALESCE(SUM(seconds),0) FROM items WHERE status='done'").fetchone()
+        job = self.job()
+        total = job.get("total_items", sum(counts.values()))
+        done = counts.get("done", 0)
+        fps = frames / seconds if seconds else 0.0
+        remaining = max(0, total - done - counts.get("failed", 0))
+        per_item = seconds / done if done else None
+        return {"manifest": str(self.path), "total": total, "done": done, "failed": counts.get("failed", 0),
+                "running": counts.get("running", 0), "pending": remaining - counts.get("running", 0),
+                "frames": frames, "fps": round(fps, 2),
+                "eta_seconds": round(per_item * remaining, 1) if per_item is not None else None,
+                "failures": [{"source": r.source, "error": r.error} for r in self.records()
+                             if r.status == "failed" and r.segment == -1]}

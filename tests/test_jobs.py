@@ -1,0 +1,160 @@
+"""Archive mode: manifest, resume after kill -9, changed settings/inputs, dry-run, status, names."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from media import colourful_frame, make_clip
+
+
+def _archive(root, n=30, video=True):
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        sub = root / f"box{i % 3}"
+        sub.mkdir(exist_ok=True)
+        Image.fromarray(colourful_frame(i, 96, 64).mean(-1).astype(np.uint8)).save(sub / f"p{i:03d}.png")
+    if video:
+        make_clip(root / "reel.mkv", frames=40, size=(160, 96))
+    return root
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and "manifest" not in p.name}
+
+
+def _manifest_rows(folder):
+    with sqlite3.connect(folder / "colorize-manifest.sqlite") as db:
+        return db.execute("SELECT source, status, output, output_sha256 FROM items").fetchall()
+
+
+def test_kill_then_resume_gives_identical_outputs(tmp_path, cli, random_weights):
+    src = _archive(tmp_path / "archive", n=60)
+    ref = tmp_path / "ref"
+    assert cli("run", src, "-o", ref, "--weights", random_weights).returncode == 0
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(out), "--weights", str(random_weights)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.rglob("*.png"))) < 10:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial_done = len(list(out.rglob("p*.png")))
+    assert 0 < partial_done < 60
+    r = cli("run", src, "-o", out, "--weights", random_weights, "--json")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert sum(x.get("status") == "skipped" for x in lines) >= partial_done - 1
+    got, want = _files(out), _files(ref)
+    assert set(got) == set(want) and not any(".partial" in k for k in got)
+    for k in want:
+        if k.endswith(".png"):
+            assert got[k] == want[k], k
+    rows = _manifest_rows(out)
+    assert len(rows) == 61 and all(status == "done" for _, status, _, _ in rows)
+    from colorize_cli.jobs.manifest import file_sha256
+    from pathlib import Path
+    assert all(file_sha256(Path(o)) == sha for _, _, o, sha in rows)
+
+
+def test_rerun_skips_changed_setting_or_input_redone(tmp_path, cli, random_weights):
+    src = _archive(tmp_path / "a", n=4, video=False)
+    out = tmp_path / "o"
+    assert cli("run", src, "-o", out, "--weights", random_weights).returncode == 0
+    r = cli("run", src, "-o", out, "--weights", random_weights, "--json")
+    assert json.loads(r.stdout.splitlines()[-1])["summary"]["skipped"] == 4
+    # a changed input is redone, the others skipped
+    Image.fromarray(np.zeros((64, 96), np.uint8)).save(src / "box0" / "p000.png")
+    r = cli("run", src, "-o", out, "--weights", random_weights, "--json")
+    s = json.loads(r.stdout.splitlines()[-1])["summary"]
+    assert (s["done"], s["skipped"]) == (1, 3)
+    # a changed setting redoes everything (and may replace the job's own outputs)
+    r = cli("run", src, "-o", out, "--weights", random_weights, "--saturation", "0.5", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[-1])["summary"]["done"] == 4
+    # an output edited by hand is not trusted
+    (out / "box1" / "p001.png").write_bytes(b"tampered")
+    r = cli("run", src, "-o", out, "--weights", random_weights, "--saturation", "0.5", "--json")
+    assert json.loads(r.stdout.splitlines()[-1])["summary"]["done"] == 1
+
+
+def test_corrupt_and_empty_files_reported_rest_finished(tmp_path, cli, random_weights):
+    src = _archive(tmp_path / "a", n=3, video=False)
+    (src / "zero.jpg").write_bytes(b"")
+    (src / "bad.mp4").write_bytes(b"\x00" * 5000)
+    out = tmp_path / "o"
+    r = cli("run", src, "-o", out, "--weights", random_weights)
+    assert r.returncode == 1
+    assert "zero.jpg" in r.stderr and "bad.mp4" in r.stderr
+    assert len(list(out.rglob("p*.png"))) == 3
+    s = cli("status", out, "--json")
+    info = json.loads(s.stdout)
+    assert (info["done"], info["failed"], info["total"]) == (3, 2, 5)
+
+
+def test_unwritable_output_fails_before_work(tmp_path, cli, random_weights):
+    src = _archive(tmp_path / "a", n=2, video=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = cli("run", src, "-o", blocker / "sub", "--weights", random_weights)
+    assert r.returncode == 2 and "not writable" in r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_read_only_output_folder(tmp_path, cli, random_weights):
+    src = _archive(tmp_path / "a", n=2, video=False)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    r = cli("run", src, "-o", ro, "--weights", random_weights)
+    assert r.returncode == 2 and "not writable" in r.stderr
+
+
+def test_odd_names_lists_and_globs(tmp_path, cli, random_weights):
+    d = tmp_path / "in"
+    d.mkdir()
+    names = ["with space.png", "ünïcødé 写真.png", "-dash.png"]
+    for n in names:
+        Image.fromarray(np.full((30, 40), 90, np.uint8)).save(d / n)
+    out = tmp_path / "out"
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{d / names[0]}\n# a comment\n{d / names[1]}\n")
+    r = cli("run", f"@{listing}", str(d / "-*.png"), "-o", out, "--weights", random_weights)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(names)
+    r = cli("run", "--weights", random_weights, "--", str(d / "-dash.png"))
+    assert r.returncode == 0 and (d / "-dash_color.png").is_file()
+
+
+def test_dry_run_plans_5000_files_fast_without_model(tmp_path, cli):
+    d = tmp_path / "big"
+    d.mkdir()
+    tiny = Image.new("L", (8, 8), 50)
+    for i in range(5000):
+        tiny.save(d / f"{i:05d}.png")
+    t = time.perf_counter()
+    r = cli("run", d, "-o", tmp_path / "out", "--dry-run", "--json", "--model", "pix2pix-densenet")
+    elapsed = time.perf_counter() - t
+    assert r.returncode == 0, r.stderr  # pix2pix-densenet has no weights: no model was loaded
+    plan = json.loads(r.stdout.splitlines()[-1])["plan"]
+    assert plan["items"] == 5000 and plan["frames"] == 5000
+    assert not (tmp_path / "out").exists()
+    assert elapsed < 5.0
+
+
+def test_api_progress_callback_and_results(tmp_path, random_weights):
+    from colorize_cli.api import Colorizer
+
+    src = _archive(tmp_path / "a", n=3, video=True)
+    seen = []
+    results = list(Colorizer(weights=random_weights).run([src], tmp_path / "o", on_item=seen.append))
+    assert len(results) == len(seen) == 4 and all(r.status == "done" for r in results)
+    assert sum(r.frames for r in results) == 43
