@@ -46,8 +46,8 @@ setup(
     extras_require={
         "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],
         "tensorrt": ["tensorrt>=10.0", "onnx>=1.15"],
-        "ray": ["ray[default]>=2.9,<3"],
-        "test": ["pytest>=7", "onnx>=1.15", "onnxruntime>=1.17"],
+        "ray": ["ray==2.60.0"],  # pinned: the Ray adapter is tested against this release
+        "test": ["pytest>=7", "onnx>=1.15", "onnxruntime>=1.17", "ray==2.60.0", "psutil"],
     },
     entry_points={"console_scripts": ["colorize=colorize_cli.cli:entry"]},
 )

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 err_console = Console(stderr=True, highlight=False)
+DATA = sys.stdout  # data goes here even while a library (Ray) has stdout redirected to stderr
 
 
 def model_option(default: str | None = None):
@@ -23,8 +24,8 @@ engine_option = click.option("--engine", default="auto", show_default=True,
 
 
 def print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+    DATA.write(json.dumps(obj) + "\n")
+    DATA.flush()
 
 
 def show_progress() -> bool:

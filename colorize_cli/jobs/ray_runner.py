@@ -7,7 +7,9 @@ recorded as failed and the rest of the job goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 import time
 from pathlib import Path
 
@@ -49,11 +51,19 @@ def run_on_ray(plan, options, address: str = "auto", model: str = "baseline-cnn"
                weights=None, batch_size: int = 8, render_size=None, workers: int | None = None,
                verify: bool = False):
     """Yield ItemResults as actors finish them; the manifest is written by this driver."""
+
+    ray = _ray()
+    # Ray's driver prints task-retry notices on stdout; stdout is for our data only.
+    with contextlib.redirect_stdout(sys.stderr):
+        yield from _run(ray, plan, options, address, model, engine, weights, batch_size, render_size,
+                        workers, verify)
+
+
+def _run(ray, plan, options, address, model, engine, weights, batch_size, render_size, workers, verify):
     from colorize_cli.api import ItemResult
     from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
     from colorize_cli.jobs.runner import check_writable
 
-    ray = _ray()
     started_here = not ray.is_initialized()
     if started_here:
         if address in (None, "auto", "local"):

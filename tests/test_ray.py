@@ -1,0 +1,63 @@
+"""Scale-out on a local Ray instance (2 CPUs): a corrupt file and a worker killed mid-job."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from media import make_clip
+
+pytest.importorskip("ray")
+psutil = pytest.importorskip("psutil")
+pytestmark = pytest.mark.ray
+
+
+def _workers():
+    return [p for p in psutil.process_iter(["cmdline"])
+            if any("ColorizeWorker" in part for part in (p.info["cmdline"] or []))]
+
+
+def test_ray_folder_with_corrupt_file_and_killed_worker(tmp_path, random_weights):
+    src = tmp_path / "films"
+    src.mkdir()
+    for i in range(6):
+        make_clip(src / f"reel{i}.mkv", frames=150, size=(320, 240), audio=False)
+    (src / "corrupt.mp4").write_bytes(os.urandom(4000))
+    out = tmp_path / "out"
+    env = dict(os.environ, RAY_num_cpus="2")
+    proc = subprocess.Popen([sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(out), "--ray",
+                             "--weights", str(random_weights), "--json", "--preset", "ultrafast"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    killed = False
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None and not killed:
+        busy = list(out.glob(".*partial*")) if out.exists() else []
+        workers = _workers()
+        if busy and workers:
+            workers[0].send_signal(signal.SIGKILL)
+            killed = True
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate(timeout=400)
+    assert killed, "no worker was seen busy"
+    assert proc.returncode == 1, stderr
+    results = [json.loads(x) for x in stdout.splitlines()]
+    summary = results[-1]["summary"]
+    assert (summary["done"], summary["failed"]) == (6, 1), stderr
+    assert "corrupt.mp4" in stderr
+    assert sorted(p.name for p in out.glob("*.mkv")) == [f"reel{i}.mkv" for i in range(6)]
+    assert not list(out.glob(".*partial*"))
+    status = json.loads(subprocess.run([sys.executable, "-m", "colorize_cli", "status", str(out), "--json"],
+                                       capture_output=True, text=True).stdout)
+    assert (status["done"], status["failed"]) == (6, 1)
+
+
+def test_ray_missing_says_how_to_install(tmp_path, random_weights, monkeypatch):
+    from colorize_cli.errors import MissingExtraError
+    from colorize_cli.jobs import ray_runner
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingExtraError, match=r"pip install colorize-cli\[ray\]"):
+        ray_runner._ray()
