@@ -53,6 +53,7 @@ class RunOptions:
     saturation: float = 1.0
     output_ext: str | None = None
     max_pixels: int | None = None
+    segment_seconds: float | None = None   # films longer than this are done in keyframe segments
 
 
 class Colorizer:
@@ -100,7 +101,8 @@ class Colorizer:
                 "engine": self.engine.name, "render_size": self.predictor.render_size,
                 "temporal": options.temporal, "strength": options.temporal_strength,
                 "saturation": options.saturation, "codec": options.codec, "crf": options.crf,
-                "preset": options.preset, "format": options.output_ext}
+                "preset": options.preset, "format": options.output_ext,
+                "segments": options.segment_seconds}
 
     def plan(self, inputs: Iterable[str | Path], out: str | Path | None = None,
              options: RunOptions | None = None) -> list[WorkItem]:

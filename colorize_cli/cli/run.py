@@ -31,13 +31,15 @@ from .common import engine_option, err_console, model_option, print_json, show_p
 @click.option("--max-pixels", type=int, help="refuse photos larger than this (decompression bombs)")
 @click.option("--overwrite", is_flag=True, help="replace existing outputs")
 @click.option("--skip-existing", is_flag=True, help="leave existing outputs and skip their inputs")
+@click.option("--segment-seconds", type=click.FloatRange(1, None),
+              help="do films in keyframe segments of about this length (resumable per segment)")
 @click.option("--verify", is_flag=True, help="re-hash outputs the manifest says are done before skipping them")
 @click.option("--dry-run", is_flag=True, help="print the plan (no model is loaded, nothing is written)")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None,
               help="distribute over a Ray cluster (ADDRESS, or local when given without one)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per item, then a summary, on stdout")
 def run(inputs, output, model, engine, weights, batch_size, render_size, temporal, temporal_strength,
-        saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, verify, dry_run,
+        saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, segment_seconds, verify, dry_run,
         ray_address, as_json):
     """Colorize photos and videos (files, folders, globs, @list.txt).
 
@@ -53,7 +55,7 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
         raise UsageError("--overwrite and --skip-existing exclude each other")
     opts = RunOptions(overwrite=overwrite, skip_existing=skip_existing, codec=codec, crf=crf, preset=preset,
                       temporal=temporal, temporal_strength=temporal_strength, saturation=saturation,
-                      output_ext=output_ext, max_pixels=max_pixels)
+                      output_ext=output_ext, max_pixels=max_pixels, segment_seconds=segment_seconds)
     plan = make_plan(inputs, output, output_ext, overwrite, skip_existing)  # usage errors before any work
     if dry_run:
         from colorize_cli.jobs.plan import print_plan

@@ -105,9 +105,20 @@ class VideoSource:
         self.frames_declared = self.video.frames or None
         self.decoded = 0
         self.last_time: float | None = None
+        self.window: tuple[int, int | None, int] | None = None
+
+    def set_window(self, start: int, end: int | None, warm_start: int) -> None:
+        """Only frames with start <= pts < end (stream time base); [warm_start, start) as warm-up.
+
+        Used for film segments: no passthrough packets; warm-up frames prime temporal smoothing.
+        """
+        self.window = (start, end, warm_start)
+        self.passthrough = []
 
     def check_complete(self) -> None:
         """Raise if the file ended early: fewer frames than declared, or well short of its duration."""
+        if self.window is not None:
+            return  # a segment: the join checks the whole film
         if self.frames_declared and self.decoded < self.frames_declared:
             raise MediaError(f"{self.path}: truncated or damaged: decoded {self.decoded} of "
                              f"{self.frames_declared} frames")
@@ -141,6 +152,9 @@ class VideoSource:
         self.container.close()
 
     def __iter__(self):
+        if self.window is not None:
+            yield from self._iter_window()
+            return
         streams = [self.video, *self.passthrough]
         try:
             for packet in self.container.demux(streams):
@@ -156,12 +170,41 @@ class VideoSource:
             raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
 
 
+    REORDER_SLACK = 32  # frames decoded past the window's end, for leading B-frames of open GOPs
+
+    def _iter_window(self):
+        start, end, warm = self.window
+        if warm > (self.video.start_time or 0):
+            self.container.seek(warm, stream=self.video, backward=True)
+        past_end = 0
+        try:
+            for packet in self.container.demux(self.video):
+                for frame in packet.decode():
+                    pts = frame.pts
+                    if pts is None or pts < warm:
+                        continue
+                    if end is not None and pts >= end:
+                        past_end += 1
+                        if past_end > self.REORDER_SLACK:
+                            return
+                        continue
+                    if pts < start:
+                        yield "warmup", frame
+                        continue
+                    self.decoded += 1
+                    self.last_time = float(frame.time)
+                    yield "frame", frame
+        except av.FFmpegError as e:
+            raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
+
+
 @dataclass
 class EncodeSettings:
     codec: str | None = None     # None: libx264, or what the container / bit depth needs
     crf: int | None = 18
     preset: str | None = "medium"
     threads: int = 0
+    no_bframes: bool = False     # segments: monotonic timestamps across joins
 
 
 class VideoSink:
@@ -242,7 +285,9 @@ class VideoSink:
         if self.codec in ("libx264", "libx265") and self.settings.preset:
             opts["preset"] = self.settings.preset
         if self.codec == "libx265":
-            opts["x265-params"] = "log-level=error"
+            opts["x265-params"] = "log-level=error" + (":bframes=0" if self.settings.no_bframes else "")
+        if self.codec == "libx264" and self.settings.no_bframes:
+            opts["bf"] = "0"
         return opts
 
     def write_frame(self, frame: av.VideoFrame) -> None:

@@ -94,6 +94,8 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
 
     config = config_hash(colorizer.settings(options))
     manifest = plan.manifest
+    if plan.root is None and options.segment_seconds:
+        plan.root = plan.items[0].output.parent  # segments need a manifest and a work folder
     if plan.root is not None:
         check_writable(plan.root)
         manifest = manifest or Manifest(plan.root)
@@ -118,7 +120,10 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
                                  warnings=["done in an earlier run (manifest)"])
                 continue
             manifest.mark(item.source, item.output, item.kind, fp, config, "running")
-            res = colorizer.process(item, options, on_frames, replace=manifest.owns(item.output))
+            if item.kind == "video" and options.segment_seconds:
+                res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames)
+            else:
+                res = colorizer.process(item, options, on_frames, replace=manifest.owns(item.output))
             manifest.mark(item.source, item.output, item.kind, fp, config,
                           "done" if res.status in ("done", "skipped") else "failed",
                           frames=res.frames, seconds=res.seconds, error=res.error)
@@ -126,3 +131,61 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
     finally:
         if manifest is not None:
             manifest.close()
+
+
+def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frames=None):
+    """One film in keyframe segments, each recorded in the manifest; joined at the end."""
+    import shutil
+
+    from colorize_cli.api import ItemResult
+    from colorize_cli.errors import ColorizeError, MediaError
+    from colorize_cli.jobs.segments import join_segments, plan_segments, process_segment, segment_path, work_dir
+
+    res = ItemResult(str(item.source), str(item.output), "video", "done")
+    t0 = time.perf_counter()
+    replace = options.overwrite or manifest.owns(item.output)
+    if item.output.exists() and not replace:
+        if options.skip_existing:
+            res.status = "skipped"
+            return res
+        res.status, res.error = "failed", f"{item.output}: output exists"
+        return res
+    try:
+        segments = plan_segments(item.source, options.segment_seconds)
+        folder = work_dir(root, item.source, fp)
+        folder.mkdir(parents=True, exist_ok=True)
+        parts, redone = [], 0
+        for seg in segments:
+            part = segment_path(folder, seg)
+            if not manifest.is_done(item.source, part, fp, config, segment=seg.index):
+                manifest.mark(item.source, part, "segment", fp, config, "running", segment=seg.index)
+                t = time.perf_counter()
+                n = process_segment(colorizer, item.source, seg, part, options)
+                manifest.mark(item.source, part, "segment", fp, config, "done", segment=seg.index,
+                              frames=n, seconds=time.perf_counter() - t)
+                redone += 1
+                if on_frames:
+                    on_frames(n)
+            parts.append(part)
+        res.frames = join_segments(item.source, parts, item.output, overwrite=replace)
+        declared = declared_frames(item.source)
+        if declared and res.frames != declared:
+            raise MediaError(f"{item.source}: joined {res.frames} frames, the film has {declared}")
+        shutil.rmtree(folder, ignore_errors=True)
+        res.warnings.append(f"{len(segments)} segments, {len(segments) - redone} reused from an earlier run")
+    except ColorizeError as e:
+        res.status, res.error = "failed", str(e)
+    except OSError as e:
+        res.status, res.error = "failed", f"{item.source}: {e.strerror or e}"
+    res.seconds = round(time.perf_counter() - t0, 3)
+    res.fps = round(res.frames / res.seconds, 2) if res.seconds else 0.0
+    return res
+
+
+
+def declared_frames(path) -> int:
+    """The film's frame count as its container declares it (0 when it does not say)."""
+    import av
+
+    with av.open(str(path)) as c:
+        return c.streams.video[0].frames or 0

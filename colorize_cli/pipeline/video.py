@@ -98,6 +98,7 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                 if kind == "packet":
                     packets_q.put(item)
                     continue
+                warm = kind == "warmup"
                 if "tags" not in info:
                     info["tags"] = FrameTags.of(item)
                 tags = info["tags"]
@@ -106,7 +107,7 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                     item = item.reformat(format=tags.fmt)
                     item.pts, item.time_base = src.pts, src.time_base
                 stats.stage_s["decode"] += time.perf_counter() - t
-                _put(frames_q, item, stop)
+                _put(frames_q, (item, warm), stop)
                 t = time.perf_counter()
             _put(frames_q, _END, stop)
         except _Stop:
@@ -130,9 +131,9 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                     t = time.perf_counter()
                     tags = info["tags"]
                     dt = _dtype(tags.bits)
-                    ys = np.stack([plane_view(f.planes[0], dt) for f in batch])
+                    ys = np.stack([plane_view(f.planes[0], dt) for f, _ in batch])
                     ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
-                    chroma_hw = (batch[0].planes[1].height, batch[0].planes[1].width)
+                    chroma_hw = (batch[0][0].planes[1].height, batch[0][0].planes[1].width)
                     cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother)
                     stats.scene_cuts += cuts
                     cbcr = cbcr.to("cpu").numpy().astype(dt)
@@ -159,15 +160,19 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                 break
             t = time.perf_counter()
             batch, cbcr = item
-            for frame, planes in zip(batch, cbcr):
+            written = 0
+            for (frame, warm), planes in zip(batch, cbcr):
+                if warm:
+                    continue
+                written += 1
                 if sink.container is None:
                     sink.open(info["tags"], frame.width, frame.height)
                 _drain(packets_q, sink)
                 sink.write_frame(_recombine(frame, planes, sink.stream.pix_fmt, info["tags"]))
                 stats.frames += 1
             stats.stage_s["encode"] += time.perf_counter() - t
-            if on_frames:
-                on_frames(len(batch))
+            if on_frames and written:
+                on_frames(written)
         if errors:
             raise errors[0]
         if sink.container is None:

@@ -1,0 +1,131 @@
+"""Long films in segments: cut at keyframes, colorize each segment on its own (a crash costs at
+most one), join by stream copy with the source's audio and subtitles.
+
+Each segment decodes from a little before its start so that temporal smoothing is warmed up
+across the boundary (no visible seam). Segments are encoded without B-frames so that the joined
+timestamps stay monotonic; every frame keeps its original pts.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from colorize_cli.errors import MediaError
+from colorize_cli.io.atomic import discard, partial_path, publish
+
+WARMUP_SECONDS = 0.5   # EMA weight of older frames after this is below 1e-3 at the default strength
+WORK = ".colorize-work"
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start: int            # pts, stream time base (a keyframe)
+    end: int | None       # next segment's start, None for the last
+    warm_start: int
+
+
+def keyframe_times(path: Path) -> tuple[list[int], Fraction]:
+    """pts of every video keyframe, by demuxing only (no decoding)."""
+    try:
+        with av.open(str(path)) as c:
+            v = c.streams.video[0]
+            keys = sorted(p.pts for p in c.demux(v) if p.is_keyframe and p.pts is not None)
+            return keys, v.time_base
+    except (av.FFmpegError, IndexError) as e:
+        raise MediaError(f"{path}: cannot read keyframes ({e})") from None
+
+
+def plan_segments(path: Path, seconds: float) -> list[Segment]:
+    keys, tb = keyframe_times(path)
+    if not keys:
+        raise MediaError(f"{path}: no keyframes found")
+    step = int(seconds / tb)
+    starts = [keys[0]]
+    for k in keys[1:]:
+        if k - starts[-1] >= step:
+            starts.append(k)
+    warm = int(WARMUP_SECONDS / tb)
+    return [Segment(i, s, starts[i + 1] if i + 1 < len(starts) else None, max(keys[0], s - warm))
+            for i, s in enumerate(starts)]
+
+
+def work_dir(root: Path, source: Path, fingerprint: str) -> Path:
+    tag = hashlib.sha1(f"{source.resolve()}|{fingerprint}".encode()).hexdigest()[:12]
+    return root / WORK / f"{source.stem}-{tag}"
+
+
+def segment_path(folder: Path, seg: Segment) -> Path:
+    return folder / f"seg-{seg.index:05d}.mkv"
+
+
+def process_segment(colorizer, source: Path, seg: Segment, out: Path, options) -> int:
+    """Colorize one segment into `out` (video only); returns its frame count."""
+    from colorize_cli.io.video import EncodeSettings, VideoSink, VideoSource
+    from colorize_cli.pipeline.temporal import make_smoother
+    from colorize_cli.pipeline.video import colorize_video
+
+    settings = EncodeSettings(options.codec, options.crf, options.preset, no_bframes=True)
+    with VideoSource(source) as src:
+        src.set_window(seg.start, seg.end, seg.warm_start)
+        sink = VideoSink(out, src, settings, overwrite=True)
+        smoother = make_smoother(options.temporal, options.temporal_strength)
+        stats = colorize_video(src, sink, colorizer.predictor, smoother, colorizer.batch_size)
+    return stats.frames
+
+
+def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool) -> int:
+    """Stream-copy the segments' video and the source's audio/subtitles into `output`."""
+    tmp = partial_path(output)
+    out = None
+    frames = 0
+    try:
+        with av.open(str(source)) as src:
+            out = av.open(str(tmp), "w")
+            out.metadata.update(src.metadata)
+            first = av.open(str(parts[0]))
+            vout = out.add_stream_from_template(first.streams.video[0])
+            first.close()
+            others = [s for s in src.streams if s.type in ("audio", "subtitle")]
+            mapping = {s.index: out.add_stream_from_template(s) for s in others}
+            out.start_encoding()
+
+            def video_packets():
+                for part in parts:
+                    with av.open(str(part)) as c:
+                        for p in c.demux(c.streams.video[0]):
+                            if p.dts is not None:
+                                yield float(p.dts * p.time_base), 0, p
+
+            def other_packets():
+                if not others:
+                    return
+                for p in src.demux(others):
+                    if p.dts is not None:
+                        yield float(p.dts * p.time_base), 1, p
+
+            for _, kind, p in heapq.merge(video_packets(), other_packets(), key=lambda x: (x[0], x[1])):
+                if kind == 0:
+                    p.stream = vout
+                    frames += 1
+                else:
+                    p.stream = mapping[p.stream.index]
+                out.mux(p)
+            out.close()
+            out = None
+        publish(tmp, output, overwrite)
+    except av.FFmpegError as e:
+        raise MediaError(f"{source}: joining segments failed ({e})") from None
+    finally:
+        if out is not None:
+            try:
+                out.close()
+            except Exception:  # the partial file is discarded below anyway
+                pass
+        discard(tmp)
+    return frames
