@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from media import make_clip
@@ -61,3 +62,34 @@ def test_ray_missing_says_how_to_install(tmp_path, random_weights, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(MissingExtraError, match=r"pip install colorize-cli\[ray\]"):
         ray_runner._ray()
+
+
+def test_ray_film_segments(tmp_path, random_weights):
+    import av
+
+    src = tmp_path / "long"
+    src.mkdir()
+    film = src / "film.mkv"
+    with av.open(str(film), "w") as o:
+        v = o.add_stream("libx264", rate=24, options={"g": "24", "preset": "ultrafast"})
+        v.width, v.height, v.pix_fmt = 128, 96, "yuv420p"
+        for i in range(120):
+            f = av.VideoFrame.from_ndarray(np.full((96, 128, 3), (i * 2) % 255, np.uint8), format="rgb24")
+            f.pts = i
+            for q in v.encode(f):
+                o.mux(q)
+        for q in v.encode():
+            o.mux(q)
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(out), "--ray",
+                        "--segment-seconds", "1", "--weights", str(random_weights), "--json"],
+                       capture_output=True, text=True, timeout=400, env=dict(os.environ, RAY_num_cpus="2"))
+    assert r.returncode == 0, r.stderr
+    with av.open(str(out / "film.mkv")) as c:
+        times = [float(f.time) for f in c.decode(video=0)]
+    with av.open(str(film)) as c:
+        assert times == [float(f.time) for f in c.decode(video=0)] and len(times) == 120
+    import sqlite3
+    with sqlite3.connect(out / "colorize-manifest.sqlite") as db:
+        segs = db.execute("SELECT COUNT(*) FROM items WHERE segment >= 0 AND status='done'").fetchone()[0]
+    assert segs == 5

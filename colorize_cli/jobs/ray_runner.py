@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from colorize_cli.errors import MissingExtraError
+from colorize_cli.errors import ColorizeError, MissingExtraError
 
 
 def _ray():
@@ -43,6 +43,12 @@ def make_worker_class(ray):
 
             item = WorkItem(Path(source), Path(output), kind)
             return self.cz.process(item, RunOptions(**options), replace=replace).to_dict()
+
+        def segment(self, source, seg, out, options):
+            from colorize_cli.api import RunOptions
+            from colorize_cli.jobs.segments import Segment, process_segment
+
+            return process_segment(self.cz, Path(source), Segment(*seg), Path(out), RunOptions(**options))
 
     return ColorizeWorker
 
@@ -86,34 +92,68 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
             manifest = manifest or Manifest(plan.root)
             manifest.set_job(config=config, settings=config_settings, total_items=len(plan.items),
                              started=time.time(), runner="ray")
-        pending, free = {}, list(actors)
-        queue = list(plan.items)
         fps = {}
-        while queue or pending:
-            while queue and free:
-                item = queue.pop(0)
-                if manifest is not None:
-                    try:
-                        fps[item.source] = fp = fingerprint(item.source)
-                    except OSError as e:
-                        yield ItemResult(str(item.source), str(item.output), item.kind, "failed",
-                                         error=f"{item.source}: {e.strerror or e}")
-                        continue
-                    if manifest.is_done(item.source, item.output, fp, config, verify=verify):
-                        yield ItemResult(str(item.source), str(item.output), item.kind, "skipped",
-                                         warnings=["done in an earlier run (manifest)"])
-                        continue
-                    manifest.mark(item.source, item.output, item.kind, fp, config, "running")
+        films = {}  # source -> FilmJob (segmented films being assembled)
+        tasks = []
+        for item in plan.items:
+            if manifest is not None:
+                try:
+                    fps[item.source] = fp = fingerprint(item.source)
+                except OSError as e:
+                    yield ItemResult(str(item.source), str(item.output), item.kind, "failed",
+                                     error=f"{item.source}: {e.strerror or e}")
+                    continue
+                if manifest.is_done(item.source, item.output, fp, config, verify=verify):
+                    yield ItemResult(str(item.source), str(item.output), item.kind, "skipped",
+                                     warnings=["done in an earlier run (manifest)"])
+                    continue
+                manifest.mark(item.source, item.output, item.kind, fp, config, "running")
+            if item.kind == "video" and options.segment_seconds and manifest is not None:
+                try:
+                    film = FilmJob.plan(item, options, manifest, fps[item.source], config, plan.root)
+                except ColorizeError as e:
+                    res = ItemResult(str(item.source), str(item.output), item.kind, "failed", error=str(e))
+                    manifest.mark(item.source, item.output, item.kind, fps[item.source], config, "failed",
+                                  error=res.error)
+                    yield res
+                    continue
+                films[item.source] = film
+                tasks += [("segment", item, seg) for seg in film.todo]
+                if not film.todo:
+                    tasks.append(("join", item, None))
+            else:
+                tasks.append(("file", item, None))
+        pending, free = {}, list(actors)
+        while tasks or pending:
+            while tasks and (free or tasks[0][0] == "join"):
+                kind, item, seg = tasks.pop(0)
+                if kind == "join":
+                    yield films.pop(item.source).join(manifest, options)
+                    continue
                 actor = free.pop()
-                replace = manifest.owns(item.output) if manifest is not None else False
-                ref = actor.process.remote(str(item.source), str(item.output), item.kind, opts, replace)
-                pending[ref] = (item, actor)
+                if kind == "segment":
+                    film = films[item.source]
+                    ref = actor.segment.remote(str(item.source), tuple(dataclasses.astuple(seg)),
+                                               str(film.part(seg)), opts)
+                else:
+                    replace = manifest.owns(item.output) if manifest is not None else False
+                    ref = actor.process.remote(str(item.source), str(item.output), item.kind, opts, replace)
+                pending[ref] = (kind, item, seg, actor)
             if not pending:
                 continue
             ready, _ = ray.wait(list(pending), num_returns=1)
             ref = ready[0]
-            item, actor = pending.pop(ref)
+            kind, item, seg, actor = pending.pop(ref)
             free.append(actor)
+            if kind == "segment":
+                film = films[item.source]
+                try:
+                    film.finished(seg, ray.get(ref))
+                except (ray.exceptions.RayError, ColorizeError) as e:
+                    film.failed(seg, e)
+                if film.complete:
+                    tasks.insert(0, ("join", item, None))
+                continue
             try:
                 res = ItemResult(**ray.get(ref))
             except ray.exceptions.RayError as e:
@@ -129,3 +169,73 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
     finally:
         if started_here:
             ray.shutdown()
+
+
+class FilmJob:
+    """A segmented film on Ray: segments run on actors, the driver records and joins them."""
+
+    def __init__(self, item, segments, folder, manifest, fp, config):
+        self.item, self.segments, self.folder = item, segments, folder
+        self.manifest, self.fp, self.config = manifest, fp, config
+        self.todo = [s for s in segments if not manifest.is_done(item.source, self.part(s), fp, config,
+                                                                  segment=s.index)]
+        self.waiting = {s.index for s in self.todo}
+        self.errors: list[str] = []
+        self.t0 = time.perf_counter()
+        for s in self.todo:
+            manifest.mark(item.source, self.part(s), "segment", fp, config, "running", segment=s.index)
+
+    @classmethod
+    def plan(cls, item, options, manifest, fp, config, root):
+        from colorize_cli.jobs.segments import plan_segments, work_dir
+
+        folder = work_dir(root, item.source, fp)
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(item, plan_segments(item.source, options.segment_seconds), folder, manifest, fp, config)
+
+    def part(self, seg):
+        from colorize_cli.jobs.segments import segment_path
+
+        return segment_path(self.folder, seg)
+
+    @property
+    def complete(self) -> bool:
+        return not self.waiting
+
+    def finished(self, seg, frames: int) -> None:
+        self.waiting.discard(seg.index)
+        self.manifest.mark(self.item.source, self.part(seg), "segment", self.fp, self.config, "done",
+                           segment=seg.index, frames=frames)
+
+    def failed(self, seg, err) -> None:
+        self.waiting.discard(seg.index)
+        self.errors.append(f"segment {seg.index}: {err}")
+        self.manifest.mark(self.item.source, self.part(seg), "segment", self.fp, self.config, "failed",
+                           segment=seg.index, error=str(err))
+
+    def join(self, manifest, options):
+        import shutil
+
+        from colorize_cli.api import ItemResult
+        from colorize_cli.jobs.runner import declared_frames
+        from colorize_cli.jobs.segments import join_segments
+
+        item = self.item
+        res = ItemResult(str(item.source), str(item.output), "video", "done")
+        try:
+            if self.errors:
+                raise ColorizeError(f"{item.source}: " + "; ".join(self.errors))
+            replace = options.overwrite or manifest.owns(item.output)
+            res.frames = join_segments(item.source, [self.part(s) for s in self.segments], item.output, replace)
+            declared = declared_frames(item.source)
+            if declared and declared != res.frames:
+                raise ColorizeError(f"{item.source}: joined {res.frames} frames, the film has {declared}")
+            shutil.rmtree(self.folder, ignore_errors=True)
+        except (ColorizeError, OSError) as e:
+            res.status, res.error = "failed", str(e)
+        res.seconds = round(time.perf_counter() - self.t0, 3)
+        res.fps = round(res.frames / res.seconds, 2) if res.seconds else 0.0
+        manifest.mark(item.source, item.output, "video", self.fp, self.config,
+                      "done" if res.status == "done" else "failed", frames=res.frames,
+                      seconds=res.seconds, error=res.error)
+        return res
