@@ -1,11 +1,34 @@
-"""CPU back end: PyTorch float32, channels_last, all cores, inference mode."""
+"""CPU back end: ONNX Runtime when installed (measured faster, see README), else PyTorch float32
+with channels_last and inference mode. Threads = the cores this process may use."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 
 from .base import Engine
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def onnx_cache(model) -> Path:
+    """Exported graphs are cached by model name + weights hash + torch version."""
+    import hashlib
+
+    from .tensorrt import cache_dir
+
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items():
+        h.update(k.encode())
+        h.update(v.detach().cpu().numpy().tobytes())
+    h.update(torch.__version__.encode())
+    return cache_dir().parent / "onnx" / f"{model.spec.name}-{h.hexdigest()[:16]}.onnx"
 
 
 class CPUEngine(Engine):
@@ -16,15 +39,47 @@ class CPUEngine(Engine):
     def available(cls) -> tuple[bool, str]:
         return True, "always available"
 
-    def __init__(self, model, max_batch: int = 8, threads: int | None = None):
+    def __init__(self, model, max_batch: int = 8, threads: int | None = None, backend: str | None = None):
         super().__init__(model, max_batch)
-        threads = threads or len(os.sched_getaffinity(0))
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+        self.threads = threads or _cores()
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
         self.model = model.float().eval().to(memory_format=torch.channels_last)
+        backend = backend or os.environ.get("COLORIZE_CPU_BACKEND", "auto")
+        self.session = None
+        if backend in ("auto", "onnxruntime"):
+            self.session = self._ort_session(required=backend == "onnxruntime")
+        self.backend = "onnxruntime" if self.session is not None else "torch"
+
+    def _ort_session(self, required: bool):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            if required:
+                from colorize_cli.errors import MissingExtraError
+                raise MissingExtraError("onnxruntime not installed (pip install colorize-cli[onnx])") from None
+            return None
+        from .onnx_export import export_onnx
+
+        path = onnx_cache(self.model)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            export_onnx(self.model, path)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def describe(self) -> str:
+        return f"cpu ({self.backend}, fp32, {self.threads} threads)"
 
     @torch.inference_mode()
     def infer(self, L: torch.Tensor) -> torch.Tensor:
-        out = [self.model(L[i:i + self.max_batch].contiguous(memory_format=torch.channels_last))
-               for i in range(0, len(L), self.max_batch)]
-        return torch.cat(out).contiguous()
+        outs = []
+        for i in range(0, len(L), self.max_batch):
+            x = L[i:i + self.max_batch]
+            if self.session is not None:
+                outs.append(torch.from_numpy(self.session.run(["ab"], {"L": x.float().contiguous().numpy()})[0]))
+            else:
+                outs.append(self.model(x.contiguous(memory_format=torch.channels_last)))
+        return torch.cat(outs).contiguous()

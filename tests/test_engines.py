@@ -16,18 +16,21 @@ def test_auto_picks_an_available_engine_and_says_why():
     assert availability()[cls.name][0] and why.startswith("auto:")
 
 
-def test_cpu_engine_matches_reference():
+@pytest.mark.parametrize("backend", ["torch", "onnxruntime"])
+def test_cpu_engine_matches_reference(backend, tmp_path, monkeypatch):
+    import copy
+
     from colorize_cli.engines.cpu import CPUEngine
 
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path))
     torch.manual_seed(0)
     ref = create_model("conv11", weights=None).eval()
     L = torch.rand(3, 1, 64, 96) * 100
     with torch.no_grad():
         expected = ref(L).numpy()
-    import copy
-
-    got = CPUEngine(copy.deepcopy(ref), max_batch=2).infer(L).numpy()
-    assert _rel_l2(got, expected) <= 1e-4
+    engine = CPUEngine(copy.deepcopy(ref), max_batch=2, backend=backend)
+    assert engine.backend == backend
+    assert _rel_l2(engine.infer(L).numpy(), expected) <= 1e-4
 
 
 @pytest.mark.parametrize("name", ["baseline-cnn", "conv11", "pix2pix-mobilenet", "eccv16"])
