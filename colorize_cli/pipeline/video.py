@@ -57,8 +57,8 @@ def _get(q: queue.Queue, stop: threading.Event):
 def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
                predictor: ChromaPredictor, smoother) -> tuple[torch.Tensor, int]:
     """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values."""
-    dev = predictor.device
-    y = frames_y.to(dev, non_blocking=True)
+    upload = getattr(predictor.engine, "upload", None)
+    y = upload(frames_y) if upload else frames_y.to(predictor.device)
     L = gray_to_L(luma_to_gray(y, tags.bits, tags.full_range))
     L_small, ab = predictor.predict(L)
     cuts = 0
