@@ -1,5 +1,4 @@
 """Evaluation protocol on ../shared/data/val, and CPU training that actually learns."""
-import numpy as np
 import pytest
 
 

@@ -5,7 +5,7 @@ import click
 from rich.table import Table
 
 from . import cli
-from .common import err_console, print_json
+from .common import print_json
 
 
 @cli.command("models")

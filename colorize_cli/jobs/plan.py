@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import sys
 
-from colorize_cli.jobs.manifest import config_hash  # noqa: F401  (documents what a config is)
 
 
 def estimate_frames(item) -> int | None:

@@ -67,8 +67,8 @@ def run_on_ray(plan, options, address: str = "auto", model: str = "baseline-cnn"
 
 def _run(ray, plan, options, address, model, engine, weights, batch_size, render_size, workers, verify):
     from colorize_cli.api import ItemResult
-    from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
-    from colorize_cli.jobs.runner import check_writable
+    from colorize_cli.jobs.manifest import config_hash
+    from colorize_cli.jobs.runner import admit, open_job, record
 
     started_here = not ray.is_initialized()
     if started_here:
@@ -86,28 +86,16 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
         opts = dataclasses.asdict(options)
         config_settings = ray.get(actors[0].settings.remote(opts))
         config = config_hash(config_settings)
-        manifest = plan.manifest
-        if plan.root is not None:
-            check_writable(plan.root)
-            manifest = manifest or Manifest(plan.root)
-            manifest.set_job(config=config, settings=config_settings, total_items=len(plan.items),
-                             started=time.time(), runner="ray")
+        manifest = open_job(plan, config_settings, config, runner="ray")
         fps = {}
         films = {}  # source -> FilmJob (segmented films being assembled)
         tasks = []
         for item in plan.items:
             if manifest is not None:
-                try:
-                    fps[item.source] = fp = fingerprint(item.source)
-                except OSError as e:
-                    yield ItemResult(str(item.source), str(item.output), item.kind, "failed",
-                                     error=f"{item.source}: {e.strerror or e}")
+                fps[item.source], early = admit(manifest, item, config, verify)
+                if early is not None:
+                    yield early
                     continue
-                if manifest.is_done(item.source, item.output, fp, config, verify=verify):
-                    yield ItemResult(str(item.source), str(item.output), item.kind, "skipped",
-                                     warnings=["done in an earlier run (manifest)"])
-                    continue
-                manifest.mark(item.source, item.output, item.kind, fp, config, "running")
             if item.kind == "video" and options.segment_seconds and manifest is not None:
                 try:
                     film = FilmJob.plan(item, options, manifest, fps[item.source], config, plan.root)
@@ -160,9 +148,7 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
                 res = ItemResult(str(item.source), str(item.output), item.kind, "failed",
                                  error=f"{item.source}: worker failed ({type(e).__name__})")
             if manifest is not None:
-                manifest.mark(item.source, item.output, item.kind, fps[item.source], config,
-                              "done" if res.status in ("done", "skipped") else "failed",
-                              frames=res.frames, seconds=res.seconds, error=res.error)
+                record(manifest, item, fps[item.source], config, res)
             yield res
         if manifest is not None:
             manifest.close()

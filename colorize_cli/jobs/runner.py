@@ -87,20 +87,46 @@ def check_writable(root: Path) -> None:
         raise UsageError(f"{root}: output folder is not writable ({e.strerror})") from None
 
 
+def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | None:
+    """The job's manifest (created if needed), after checking the output folder is writable."""
+    if plan.root is None:
+        return None
+    check_writable(plan.root)
+    manifest = plan.manifest or Manifest(plan.root)
+    manifest.set_job(config=config, settings=settings, total_items=len(plan.items), started=time.time(), **extra)
+    return manifest
+
+
+def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False):
+    """(fingerprint, None) when the item needs work (marked running), else (None, its result)."""
+    from colorize_cli.api import ItemResult
+
+    try:
+        fp = fingerprint(item.source)
+    except OSError as e:
+        return None, ItemResult(str(item.source), str(item.output), item.kind, "failed",
+                                error=f"{item.source}: {e.strerror or e}")
+    if manifest.is_done(item.source, item.output, fp, config, verify=verify):
+        return None, ItemResult(str(item.source), str(item.output), item.kind, "skipped",
+                                warnings=["done in an earlier run (manifest)"])
+    manifest.mark(item.source, item.output, item.kind, fp, config, "running")
+    return fp, None
+
+
+def record(manifest: Manifest, item: WorkItem, fp: str, config: str, res) -> None:
+    manifest.mark(item.source, item.output, item.kind, fp, config,
+                  "done" if res.status in ("done", "skipped") else "failed",
+                  frames=res.frames, seconds=res.seconds, error=res.error)
+
+
 def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             on_frames: Callable | None = None, verify: bool = False) -> Iterator:
     """Process a plan locally, recording each item in the manifest (archive runs)."""
-    from colorize_cli.api import ItemResult
-
-    config = config_hash(colorizer.settings(options))
-    manifest = plan.manifest
+    settings = colorizer.settings(options)
+    config = config_hash(settings)
     if plan.root is None and options.segment_seconds:
         plan.root = plan.items[0].output.parent  # segments need a manifest and a work folder
-    if plan.root is not None:
-        check_writable(plan.root)
-        manifest = manifest or Manifest(plan.root)
-        manifest.set_job(config=config, settings=colorizer.settings(options), total_items=len(plan.items),
-                         started=time.time())
+    manifest = open_job(plan, settings, config)
     try:
         for item in plan.items:
             if on_item:
@@ -108,25 +134,15 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             if manifest is None:
                 yield colorizer.process(item, options, on_frames)
                 continue
-            try:
-                fp = fingerprint(item.source)
-            except OSError as e:
-                res = ItemResult(str(item.source), str(item.output), item.kind, "failed",
-                                 error=f"{item.source}: {e.strerror or e}")
-                yield res
+            fp, early = admit(manifest, item, config, verify)
+            if early is not None:
+                yield early
                 continue
-            if manifest.is_done(item.source, item.output, fp, config, verify=verify):
-                yield ItemResult(str(item.source), str(item.output), item.kind, "skipped",
-                                 warnings=["done in an earlier run (manifest)"])
-                continue
-            manifest.mark(item.source, item.output, item.kind, fp, config, "running")
             if item.kind == "video" and options.segment_seconds:
                 res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames)
             else:
                 res = colorizer.process(item, options, on_frames, replace=manifest.owns(item.output))
-            manifest.mark(item.source, item.output, item.kind, fp, config,
-                          "done" if res.status in ("done", "skipped") else "failed",
-                          frames=res.frames, seconds=res.seconds, error=res.error)
+            record(manifest, item, fp, config, res)
             yield res
     finally:
         if manifest is not None:
