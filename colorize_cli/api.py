@@ -145,6 +145,8 @@ class Colorizer:
             res.status, res.error = "failed", str(e)
         except OSError as e:
             res.status, res.error = "failed", f"{item.source}: {e.strerror or e}"
+        except Exception as e:  # a bug or a library failure costs this item, not the batch
+            res.status, res.error = "failed", f"{item.source}: unexpected error ({type(e).__name__}: {e})"
         res.seconds = round(time.perf_counter() - t0, 3)
         if res.frames and res.seconds:
             res.fps = round(res.frames / res.seconds, 2)

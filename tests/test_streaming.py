@@ -56,7 +56,8 @@ def test_kill_mid_film_leaves_nothing_then_rerun_succeeds(tmp_path, random_weigh
     assert not partial.exists()
 
 
-def test_ctrl_c_exits_130_and_cleans_up(tmp_path, random_weights):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_exits_130_and_cleans_up(tmp_path, random_weights, sig):
     src = make_clip(tmp_path / "film.mp4", frames=1500, size=(320, 240))
     out = tmp_path / "film_out.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(out),
@@ -66,7 +67,7 @@ def test_ctrl_c_exits_130_and_cleans_up(tmp_path, random_weights):
     while time.time() < deadline and not partial.exists():
         time.sleep(0.05)
     time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert not out.exists() and not partial.exists()

@@ -2,7 +2,9 @@
 the work is done by colorize_cli.api."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 
@@ -20,8 +22,14 @@ def _register() -> None:
     from . import bench, doctor, engines, evaluate, models, preview, run, status  # noqa: F401
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     _register()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # clean up partial files on `kill` as on Ctrl-C
     try:
         rv = cli.main(args=argv, prog_name="colorize", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
