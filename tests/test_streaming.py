@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 
 from media import make_clip
 
