@@ -162,8 +162,9 @@ def picture_grid(predictors: dict, images: list[tuple[str, np.ndarray]], path: s
                  cell: int = 160) -> None:
     """gray | each model | ground truth, one row per image."""
     cols = ["gray", *[k for k, v in predictors.items() if v is not None], "truth"]
-    sheet = Image.new("RGB", (cell * len(cols), cell * min(n, len(images))), "white")
-    for r, (_, full) in enumerate(images[:n]):
+    images = images[:: max(1, len(images) // n)][:n]  # spread over the folder (and its sources)
+    sheet = Image.new("RGB", (cell * len(cols), cell * len(images)), "white")
+    for r, (_, full) in enumerate(images):
         small = np.asarray(Image.fromarray(full).resize((cell, cell), Image.BICUBIC))
         g = gray_of(small)
         outs = [g, *[colorize_rgb(g, p) for p in predictors.values() if p is not None], small]

@@ -30,6 +30,14 @@ def test_gray_luma_has_neutral_chroma():
     assert gray_to_L(torch.tensor([0.0, 1.0])).tolist() == [0.0, 100.0]
 
 
+def test_luma_lut_matches_formula():
+    from colorize_cli.pipeline.color import luma_to_L
+
+    for bits, full in [(8, False), (8, True), (10, False)]:
+        y = torch.randint(0, 1 << bits, (2, 1, 5, 7))
+        assert torch.allclose(luma_to_L(y, bits, full), gray_to_L(luma_to_gray(y, bits, full)), atol=1e-4)
+
+
 def test_render_shape_keeps_aspect_and_stride():
     assert render_shape(1080, 1920, 256, 8) == (256, 456)
     h, w = render_shape(242, 322, 128, 4)

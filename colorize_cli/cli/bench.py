@@ -19,8 +19,9 @@ from .common import engine_option, err_console, model_option
 @click.option("--preset", default="veryfast", show_default=True)
 @click.option("--crf", default=18, show_default=True)
 @click.option("--batch-size", default=8, show_default=True, help="batch for the end-to-end runs")
+@click.option("--video", "videos", multiple=True, help="also time this real clip end to end (repeatable)")
 @click.option("--json", "as_json", is_flag=True)
-def bench(model, engine, batches, frames, clips, preset, crf, batch_size, as_json):
+def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, as_json):
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
@@ -36,6 +37,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, as_jso
         w = (h * 16 // 9) // 2 * 2
         err_console.print(f"end-to-end {w}x{h}, {frames} frames ...")
         report["end_to_end"].append(end_to_end(model, engine, w, h, frames, crf, preset, batch_size))
+    for v in videos:
+        err_console.print(f"end-to-end {v} ...")
+        report["end_to_end"].append(end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v))
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return 0

@@ -100,6 +100,19 @@ def luma_to_gray(y: torch.Tensor, bits: int, full_range: bool) -> torch.Tensor:
     return ((y.float() - 16 * s) / (219 * s)).clamp(0, 1)
 
 
+_LUTS: dict = {}
+
+
+def luma_to_L(y: torch.Tensor, bits: int, full_range: bool) -> torch.Tensor:
+    """Integer Y' code values -> Lab L of that neutral grey, through a (1 << bits)-entry table."""
+    key = (bits, full_range, y.device)
+    lut = _LUTS.get(key)
+    if lut is None:
+        codes = torch.arange(1 << bits, device=y.device)
+        lut = _LUTS[key] = gray_to_L(luma_to_gray(codes, bits, full_range))
+    return torch.take(lut, y.long())
+
+
 def rgb_to_cbcr(rgb: torch.Tensor, matrix: str, bits: int, full_range: bool) -> torch.Tensor:
     """sRGB in [0, 1] -> (Cb, Cr) code values as float, not yet rounded."""
     kr, kb = KR_KB[matrix]

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from colorize_cli.errors import MediaError
 from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource, plane_view
-from colorize_cli.pipeline.color import gray_to_L, lab_to_rgb, luma_to_gray, rgb_to_cbcr
+from colorize_cli.pipeline.color import lab_to_rgb, luma_to_L, rgb_to_cbcr
 from colorize_cli.pipeline.predict import ChromaPredictor
 
 _END = object()
@@ -59,7 +59,7 @@ def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, in
     """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values."""
     upload = getattr(predictor.engine, "upload", None)
     y = upload(frames_y) if upload else frames_y.to(predictor.device)
-    L = gray_to_L(luma_to_gray(y, tags.bits, tags.full_range))
+    L = luma_to_L(y, tags.bits, tags.full_range)
     L_small, ab = predictor.predict(L)
     cuts = 0
     if smoother is not None:
