@@ -74,3 +74,25 @@ def test_engine_cache_header_and_key(tmp_path):
     (tmp_path / "b.plan").write_bytes(b"garbage")
     with pytest.raises(ValueError):
         read_plan(tmp_path / "b.plan")
+
+
+@pytest.mark.tensorrt
+def test_tensorrt_engine_matches_reference(tmp_path, monkeypatch):
+    pytest.importorskip("tensorrt")
+    from colorize_cli.engines.tensorrt import TensorRTEngine, list_plans
+
+    ok, why = TensorRTEngine.available()
+    if not ok:
+        pytest.skip(why)
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path))
+    import copy
+
+    ref = create_model("baseline-cnn").eval()
+    eng = TensorRTEngine(copy.deepcopy(ref), max_batch=4)
+    L = torch.rand(4, 1, 128, 128) * 100
+    with torch.no_grad():
+        expected = ref(L).numpy()
+    assert _rel_l2(eng.infer(L).cpu().numpy(), expected) <= 1e-2
+    assert len(list_plans()) == 1
+    again = TensorRTEngine(copy.deepcopy(ref), max_batch=4)  # loads the cached plan
+    assert not again.notes

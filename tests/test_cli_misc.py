@@ -1,0 +1,73 @@
+"""The smaller commands and the remaining bad-input cases."""
+import json
+import subprocess
+import sys
+
+import av
+import numpy as np
+from PIL import Image
+
+from media import make_clip
+
+
+def _unknown_codec_avi(path):
+    """An AVI whose video fourcc no decoder knows (an MJPEG file with its tag renamed)."""
+    with av.open(str(path.with_suffix(".tmp.avi")), "w") as out:
+        s = out.add_stream("mjpeg", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuvj420p"
+        for i in range(3):
+            f = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            f.pts = i
+            for p in s.encode(f):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    data = path.with_suffix(".tmp.avi").read_bytes()
+    path.write_bytes(data.replace(b"MJPG", b"QZX9"))
+    return path
+
+
+def test_unsupported_codec(tmp_path, cli, random_weights):
+    src = _unknown_codec_avi(tmp_path / "odd.avi")
+    r = cli("run", src, "--weights", random_weights)
+    assert r.returncode == 1 and "odd.avi: unsupported video codec" in r.stderr
+
+
+def test_broken_symlink_is_reported(tmp_path, cli, random_weights):
+    link = tmp_path / "gone.mp4"
+    link.symlink_to(tmp_path / "missing.mp4")
+    r = cli("run", link, "--weights", random_weights)
+    assert r.returncode == 1 and "gone.mp4" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_preview_film_and_folder(tmp_path, cli, random_weights):
+    film = make_clip(tmp_path / "film.mp4", frames=48, size=(160, 120))
+    r = cli("preview", film, "-o", tmp_path / "sheet.png", "--frames", "4", "--width", "100",
+            "--weights", random_weights)
+    assert r.returncode == 0, r.stderr
+    sheet = Image.open(tmp_path / "sheet.png")
+    assert sheet.width == 212 and sheet.height == 4 * (75 + 6) + 6
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        Image.new("L", (80, 40), 40 * i).save(photos / f"{i}.png")
+    r = cli("preview", photos, "-o", tmp_path / "p.png", "--width", "80", "--weights", random_weights)
+    assert r.returncode == 0 and Image.open(tmp_path / "p.png").height == 3 * (40 + 6) + 6
+
+
+def test_models_and_doctor_json(cli):
+    r = cli("models", "--json")
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    by = {x["name"]: x for x in rows}
+    assert len(rows) == 10 and by["baseline-cnn"]["default"] and by["baseline-cnn"]["parameters"] == 231_682
+    assert by["baseline-cnn"]["weights"] and by["eccv16"]["output"] == "bins"
+    d = json.loads(cli("doctor", "--json").stdout)
+    assert d["engines"]["cpu"]["available"] and d["encoders"]["libx264"] and d["pyav"] == av.__version__
+
+
+def test_ray_missing_exit_3(tmp_path, random_weights):
+    Image.new("L", (20, 20)).save(tmp_path / "a.png")
+    code = ("import sys; sys.modules['ray'] = None; from colorize_cli.cli import main; "
+            f"sys.exit(main(['run', {str(tmp_path)!r}, '--ray', '--weights', {str(random_weights)!r}]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 3 and "pip install colorize-cli[ray]" in r.stderr
