@@ -170,13 +170,12 @@ class Colorizer:
         from colorize_cli.pipeline.temporal import make_smoother
         from colorize_cli.pipeline.video import colorize_video
 
-        if options.saturation != 1.0:
-            res.warnings.append("--saturation applies to photos only")
         settings = EncodeSettings(options.codec, options.crf, options.preset)
         with VideoSource(item.source) as src:
             sink = VideoSink(item.output, src, settings, options.overwrite)
             smoother = make_smoother(options.temporal, options.temporal_strength)
-            stats = colorize_video(src, sink, self.predictor, smoother, self.batch_size, on_frames)
+            stats = colorize_video(src, sink, self.predictor, smoother, self.batch_size, on_frames,
+                                   saturation=options.saturation)
         res.frames = stats.frames
         res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
         res.warnings.extend(stats.warnings + self.engine.notes)

@@ -129,3 +129,18 @@ def test_temporal_smoothing_reduces_flicker(tmp_path):
         c = [chroma_planes(f) for f in video_frames(out)]
         flicker[mode] = np.mean([np.abs(c[i] - c[i - 1]).mean() for i in range(1, len(c))])
     assert flicker["ema"] < 0.8 * flicker["off"]
+
+
+def test_saturation_scales_video_chroma(tmp_path, cli):
+    """--saturation 0 gives neutral chroma; 2 gives more than 1 (shipped model)."""
+    from colorize_cli.models import get_spec
+
+    if not get_spec("baseline-cnn").has_weights:
+        pytest.skip("no shipped weights")
+    src = make_clip(tmp_path / "c.mkv", frames=6, gray=True, audio=False)
+    level = {}
+    for sat in ("0", "1", "2"):
+        out = tmp_path / f"s{sat}.mkv"
+        assert cli("run", src, "-o", out, "--saturation", sat, "--codec", "ffv1").returncode == 0
+        level[sat] = np.mean([np.abs(chroma_planes(f) - 128).mean() for f in video_frames(out)])
+    assert level["0"] < 0.6 and level["2"] > 1.3 * level["1"] > 0

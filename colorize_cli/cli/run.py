@@ -23,7 +23,7 @@ from .common import engine_option, err_console, model_option, print_json, show_p
               help="temporal smoothing of video chroma (resets at scene cuts)")
 @click.option("--temporal-strength", default=0.6, show_default=True, type=click.FloatRange(0, 0.99))
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 3),
-              help="scale the predicted chroma of photos")
+              help="scale the predicted chroma (more or less colourful)")
 @click.option("--codec", help="video encoder (default libx264; libx265/ffv1 keep 10-bit)")
 @click.option("--crf", default=18, show_default=True, type=int)
 @click.option("--preset", default="medium", show_default=True)

@@ -75,7 +75,8 @@ def process_segment(colorizer, source: Path, seg: Segment, out: Path, options) -
         src.set_window(seg.start, seg.end, seg.warm_start)
         sink = VideoSink(out, src, settings, overwrite=True)
         smoother = make_smoother(options.temporal, options.temporal_strength)
-        stats = colorize_video(src, sink, colorizer.predictor, smoother, colorizer.batch_size)
+        stats = colorize_video(src, sink, colorizer.predictor, smoother, colorizer.batch_size,
+                               saturation=options.saturation)
     return stats.frames
 
 

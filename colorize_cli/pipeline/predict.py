@@ -17,7 +17,8 @@ class ChromaPredictor:
     def __init__(self, engine, render_size: int | None = None):
         self.engine = engine
         spec = engine.spec
-        size = render_size or spec.input_size
+        # shipped weights may have been trained at another scale: their card says which
+        size = render_size or spec.card_info().get("render_size") or spec.input_size
         self.render_size = max(spec.stride, round(size / spec.stride) * spec.stride)
         self.stride = spec.stride
 

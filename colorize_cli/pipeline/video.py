@@ -55,7 +55,7 @@ def _get(q: queue.Queue, stop: threading.Event):
 
 
 def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
-               predictor: ChromaPredictor, smoother) -> tuple[torch.Tensor, int]:
+               predictor: ChromaPredictor, smoother, saturation: float = 1.0) -> tuple[torch.Tensor, int]:
     """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values."""
     upload = getattr(predictor.engine, "upload", None)
     y = upload(frames_y) if upload else frames_y.to(predictor.device)
@@ -66,6 +66,8 @@ def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, in
         before = smoother.cuts
         ab = smoother(L_small, ab)
         cuts = smoother.cuts - before
+    if saturation != 1.0:
+        ab = ab * saturation
     ch, cw = chroma_hw
     L_c = F.adaptive_avg_pool2d(L, (ch, cw)) if (ch, cw) != tuple(L.shape[-2:]) else L
     ab_c = F.interpolate(ab, size=(ch, cw), mode="bilinear", align_corners=False)
@@ -81,7 +83,8 @@ def _dtype(bits: int):
 
 
 def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredictor, smoother=None,
-                   batch_size: int = 8, on_frames=None, queue_size: int = 2) -> VideoStats:
+                   batch_size: int = 8, on_frames=None, queue_size: int = 2,
+                   saturation: float = 1.0) -> VideoStats:
     """Colorize `source` into `sink`. Raises MediaError; the sink is discarded on any failure."""
     stats = VideoStats()
     stop = threading.Event()
@@ -134,7 +137,7 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                     ys = np.stack([plane_view(f.planes[0], dt) for f, _ in batch])
                     ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
                     chroma_hw = (batch[0][0].planes[1].height, batch[0][0].planes[1].width)
-                    cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother)
+                    cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother, saturation)
                     stats.scene_cuts += cuts
                     cbcr = cbcr.to("cpu").numpy().astype(dt)
                     stats.stage_s["infer"] += time.perf_counter() - t
