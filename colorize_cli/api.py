@@ -106,9 +106,9 @@ class Colorizer:
 
     def plan(self, inputs: Iterable[str | Path], out: str | Path | None = None,
              options: RunOptions | None = None) -> list[WorkItem]:
-        return make_plan(inputs, out, (options or RunOptions()).output_ext, use_manifest=False,
-                         overwrite=(options or RunOptions()).overwrite,
-                         skip_existing=(options or RunOptions()).skip_existing).items
+        """The work items a run would process (no manifest is opened)."""
+        o = options or RunOptions()
+        return make_plan(inputs, out, o.output_ext, o.overwrite, o.skip_existing, use_manifest=False).items
 
     def run(self, inputs: Iterable[str | Path], out: str | Path | None = None,
             options: RunOptions | None = None, on_item: Callable | None = None,
