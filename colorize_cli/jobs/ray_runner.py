@@ -200,11 +200,8 @@ class FilmJob:
                            segment=seg.index, error=str(err))
 
     def join(self, manifest, options):
-        import shutil
-
         from colorize_cli.api import ItemResult
-        from colorize_cli.jobs.runner import declared_frames
-        from colorize_cli.jobs.segments import join_segments
+        from colorize_cli.jobs.segments import finish_film
 
         item = self.item
         res = ItemResult(str(item.source), str(item.output), "video", "done")
@@ -212,11 +209,8 @@ class FilmJob:
             if self.errors:
                 raise ColorizeError(f"{item.source}: " + "; ".join(self.errors))
             replace = options.overwrite or manifest.owns(item.output)
-            res.frames = join_segments(item.source, [self.part(s) for s in self.segments], item.output, replace)
-            declared = declared_frames(item.source)
-            if declared and declared != res.frames:
-                raise ColorizeError(f"{item.source}: joined {res.frames} frames, the film has {declared}")
-            shutil.rmtree(self.folder, ignore_errors=True)
+            res.frames = finish_film(item.source, [self.part(s) for s in self.segments], item.output,
+                                     self.folder, replace)
         except (ColorizeError, OSError) as e:
             res.status, res.error = "failed", str(e)
         res.seconds = round(time.perf_counter() - self.t0, 3)

@@ -151,11 +151,9 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
 
 def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frames=None):
     """One film in keyframe segments, each recorded in the manifest; joined at the end."""
-    import shutil
-
     from colorize_cli.api import ItemResult
-    from colorize_cli.errors import ColorizeError, MediaError
-    from colorize_cli.jobs.segments import join_segments, plan_segments, process_segment, segment_path, work_dir
+    from colorize_cli.errors import ColorizeError
+    from colorize_cli.jobs.segments import finish_film, plan_segments, process_segment, segment_path, work_dir
 
     res = ItemResult(str(item.source), str(item.output), "video", "done")
     t0 = time.perf_counter()
@@ -183,11 +181,7 @@ def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frame
                 if on_frames:
                     on_frames(n)
             parts.append(part)
-        res.frames = join_segments(item.source, parts, item.output, overwrite=replace)
-        declared = declared_frames(item.source)
-        if declared and res.frames != declared:
-            raise MediaError(f"{item.source}: joined {res.frames} frames, the film has {declared}")
-        shutil.rmtree(folder, ignore_errors=True)
+        res.frames = finish_film(item.source, parts, item.output, folder, overwrite=replace)
         res.warnings.append(f"{len(segments)} segments, {len(segments) - redone} reused from an earlier run")
     except ColorizeError as e:
         res.status, res.error = "failed", str(e)
@@ -198,10 +192,3 @@ def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frame
     return res
 
 
-
-def declared_frames(path) -> int:
-    """The film's frame count as its container declares it (0 when it does not say)."""
-    import av
-
-    with av.open(str(path)) as c:
-        return c.streams.video[0].frames or 0

@@ -130,3 +130,21 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
                 pass
         discard(tmp)
     return frames
+
+
+def declared_frames(path: Path) -> int:
+    """The film's frame count as its container declares it (0 when it does not say)."""
+    with av.open(str(path)) as c:
+        return c.streams.video[0].frames or 0
+
+
+def finish_film(source: Path, parts: list[Path], output: Path, folder: Path, overwrite: bool) -> int:
+    """Join the segments, check no frame went missing, remove the work folder; returns frames."""
+    import shutil
+
+    frames = join_segments(source, parts, output, overwrite)
+    declared = declared_frames(source)
+    if declared and frames != declared:
+        raise MediaError(f"{source}: joined {frames} frames, the film has {declared}")
+    shutil.rmtree(folder, ignore_errors=True)
+    return frames
