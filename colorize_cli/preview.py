@@ -36,7 +36,7 @@ def sample_frames(path: Path, count: int) -> list[np.ndarray]:
 def sample_images(source: str | Path, count: int) -> list[np.ndarray]:
     source = Path(source)
     if source.is_dir():
-        items = [it for it in discover([source], source.parent / ".preview") if it.kind == "image"][:count]
+        items = [it for it in discover([source]) if it.kind == "image"][:count]  # sources only
         if not items:
             raise UsageError(f"{source}: no photos found")
         return [_to8(read_photo(it.source).rgb) for it in items]

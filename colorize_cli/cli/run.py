@@ -64,7 +64,7 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
         from colorize_cli.jobs.ray_runner import run_on_ray
         results = run_on_ray(plan, opts, ray_address, model=model, engine=engine, weights=weights,
                              batch_size=batch_size, render_size=render_size)
-        return _report(results, as_json, None)
+        return _report(results, as_json)
     cz = Colorizer(model, engine, batch_size, render_size, weights=weights or "default")
     err_console.print(escape(f"colorize: {len(plan.items)} item(s); {cz.describe()}"))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -89,10 +89,10 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
                 progress.advance(all_task)
                 yield res
 
-        return _report(results(), as_json, progress)
+        return _report(results(), as_json)
 
 
-def _report(results, as_json: bool, progress) -> int:
+def _report(results, as_json: bool) -> int:
     done = []
     for res in results:
         done.append(res)
