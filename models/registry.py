@@ -65,7 +65,7 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-_MODULES = ("baseline_cnn", "conv11", "pix2pix", "densenet_regression", "eccv16", "koalarization")
+_MODULES = ("lite_unet", "baseline_cnn", "conv11", "pix2pix", "densenet_regression", "eccv16", "koalarization")
 
 
 def _load_all() -> None:

@@ -19,9 +19,11 @@ from .common import engine_option, err_console, model_option, print_json, show_p
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 1024))
 @click.option("--render-size", type=click.IntRange(16, 4096),
               help="short side of the image the network sees (default: the model's)")
-@click.option("--temporal", default="ema", show_default=True, type=click.Choice(["ema", "off"]),
-              help="temporal smoothing of video chroma (resets at scene cuts)")
-@click.option("--temporal-strength", default=0.6, show_default=True, type=click.FloatRange(0, 0.99))
+@click.option("--temporal", default="flow", show_default=True, type=click.Choice(["flow", "ema", "off"]),
+              help="temporal smoothing of video chroma: motion-compensated (flow), plain average "
+                   "(ema) or none; resets at scene cuts")
+@click.option("--temporal-strength", type=click.FloatRange(0, 0.99),
+              help="weight of the past frame in the blend [default: flow 0.8, ema 0.6]")
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 3),
               help="scale the predicted chroma (more or less colourful)")
 @click.option("--codec", help="video encoder (default libx264; libx265/ffv1 keep 10-bit)")

@@ -173,11 +173,12 @@ class FilmJob:
 
     @classmethod
     def plan(cls, item, options, manifest, fp, config, root):
-        from colorize_cli.jobs.segments import plan_segments, work_dir
+        from colorize_cli.jobs.segments import plan_segments, segment_warmup, work_dir
 
         folder = work_dir(root, item.source, fp)
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(item, plan_segments(item.source, options.segment_seconds), folder, manifest, fp, config)
+        segments = plan_segments(item.source, options.segment_seconds, segment_warmup(item.source, options))
+        return cls(item, segments, folder, manifest, fp, config)
 
     def part(self, seg):
         from colorize_cli.jobs.segments import segment_path

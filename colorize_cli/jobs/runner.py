@@ -153,7 +153,8 @@ def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frame
     """One film in keyframe segments, each recorded in the manifest; joined at the end."""
     from colorize_cli.api import ItemResult
     from colorize_cli.errors import ColorizeError
-    from colorize_cli.jobs.segments import finish_film, plan_segments, process_segment, segment_path, work_dir
+    from colorize_cli.jobs.segments import (finish_film, plan_segments, process_segment, segment_path,
+                                           segment_warmup, work_dir)
 
     res = ItemResult(str(item.source), str(item.output), "video", "done")
     t0 = time.perf_counter()
@@ -165,7 +166,7 @@ def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frame
         res.status, res.error = "failed", f"{item.output}: output exists"
         return res
     try:
-        segments = plan_segments(item.source, options.segment_seconds)
+        segments = plan_segments(item.source, options.segment_seconds, segment_warmup(item.source, options))
         folder = work_dir(root, item.source, fp)
         folder.mkdir(parents=True, exist_ok=True)
         parts, redone = [], 0

@@ -18,7 +18,6 @@ import av
 from colorize_cli.errors import MediaError
 from colorize_cli.io.atomic import discard, partial_path, publish
 
-WARMUP_SECONDS = 0.5   # EMA weight of older frames after this is below 1e-3 at the default strength
 WORK = ".colorize-work"
 
 
@@ -41,7 +40,25 @@ def keyframe_times(path: Path) -> tuple[list[int], Fraction]:
         raise MediaError(f"{path}: cannot read keyframes ({e})") from None
 
 
-def plan_segments(path: Path, seconds: float) -> list[Segment]:
+def frame_rate(path: Path) -> float:
+    try:
+        with av.open(str(path)) as c:
+            v = c.streams.video[0]
+            rate = v.average_rate or v.guessed_rate or v.base_rate
+            return float(rate) if rate else 30.0
+    except (av.FFmpegError, IndexError) as e:
+        raise MediaError(f"{path}: cannot read the frame rate ({e})") from None
+
+
+def segment_warmup(path: Path, options) -> float:
+    """Seconds of warm-up the chosen smoother needs before a segment (its own memory length)."""
+    from colorize_cli.pipeline.temporal import warmup_seconds
+
+    return warmup_seconds(options.temporal, options.temporal_strength, frame_rate(path))
+
+
+def plan_segments(path: Path, seconds: float, warmup: float = 0.0) -> list[Segment]:
+    """Segments of about `seconds`, each decoding from `warmup` seconds before its start."""
     keys, tb = keyframe_times(path)
     if not keys:
         raise MediaError(f"{path}: no keyframes found")
@@ -50,7 +67,7 @@ def plan_segments(path: Path, seconds: float) -> list[Segment]:
     for k in keys[1:]:
         if k - starts[-1] >= step:
             starts.append(k)
-    warm = int(WARMUP_SECONDS / tb)
+    warm = int(warmup / tb)
     return [Segment(i, s, starts[i + 1] if i + 1 < len(starts) else None, max(keys[0], s - warm))
             for i, s in enumerate(starts)]
 

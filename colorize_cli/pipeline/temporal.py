@@ -1,7 +1,25 @@
-"""Temporal smoothing of predicted chroma for video, reset at scene cuts."""
+"""Temporal smoothing of predicted chroma for video, at the network's resolution, reset at cuts.
+
+- `ema`: exponential moving average of ab. Damps flicker where nothing moves; drags colour
+  behind anything that does.
+- `flow` (default): motion compensated, after Bonneel et al. 2015 / Lai et al. 2018. The previous
+  smoothed ab is warped to the current frame along dense optical flow of the luminance (OpenCV's
+  DIS), then blended with the new prediction with a per-pixel weight that falls to zero where the
+  flow is not trustworthy: forward-backward inconsistency (occlusions), warped luma that disagrees
+  with the current luma (new objects, lighting), or a source outside the frame.
+
+Both expose `warmup_frames`: after that many frames the state no longer depends measurably on
+what came before, which is how far back a film segment starts decoding to join seamlessly.
+"""
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
+
+MODES = ("flow", "ema", "off")
+FORGET = 1e-3   # a frame's weight in the state below this counts as forgotten
 
 
 def luma_histogram(L: torch.Tensor, bins: int = 32) -> torch.Tensor:
@@ -9,21 +27,24 @@ def luma_histogram(L: torch.Tensor, bins: int = 32) -> torch.Tensor:
     return h / h.sum().clamp(min=1)
 
 
-class EMASmoother:
-    """Exponential moving average of ab at the network's resolution.
+class _Smoother:
+    """Shared state: the previous frame's luma histogram, cut detection, the smoothed ab."""
 
-    ab_t <- strength * ab_{t-1} + (1 - strength) * prediction_t, restarted when the luma histogram
-    of consecutive frames differs by more than `cut_threshold` (total variation distance, 0..1).
-    """
-
-    def __init__(self, strength: float = 0.6, cut_threshold: float = 0.3):
-        if not 0 <= strength < 1:
+    def __init__(self, strength: float, cut_threshold: float = 0.3):
+        if not (math.isfinite(strength) and 0 <= strength < 1):
             raise ValueError("temporal strength must be in [0, 1)")
         self.strength = strength
         self.cut_threshold = cut_threshold
         self.state: torch.Tensor | None = None
         self.prev_hist: torch.Tensor | None = None
         self.cuts = 0
+
+    @property
+    def warmup_frames(self) -> int:
+        """Frames after which the oldest frame's weight is below FORGET (the strongest blend)."""
+        if self.strength <= 0:
+            return 0
+        return math.ceil(math.log(FORGET) / math.log(self.strength))
 
     def is_cut(self, hist: torch.Tensor) -> bool:
         if self.prev_hist is None:
@@ -35,18 +56,93 @@ class EMASmoother:
         for i in range(len(ab)):
             hist = luma_histogram(L_small[i])
             if self.is_cut(hist) or self.state is None or self.state.shape != ab[i].shape:
-                self.state = ab[i].clone()
                 self.cuts += self.prev_hist is not None
+                self.restart(L_small[i], ab[i])
             else:
-                self.state = self.strength * self.state + (1 - self.strength) * ab[i]
+                self.state = self.step(L_small[i], ab[i])
             self.prev_hist = hist
             out[i] = self.state
         return out
 
+    def restart(self, L: torch.Tensor, ab: torch.Tensor) -> None:
+        self.state = ab.clone()
 
-def make_smoother(mode: str, strength: float):
+    def step(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class EMASmoother(_Smoother):
+    """ab_t <- strength * ab_{t-1} + (1 - strength) * prediction_t."""
+
+    def step(self, L, ab):
+        return self.strength * self.state + (1 - self.strength) * ab
+
+
+class FlowSmoother(_Smoother):
+    """ab_t <- w * warp(ab_{t-1}) + (1 - w) * prediction_t, w = strength * trust, per pixel.
+
+    trust = exp(-(fb / fb_tol)^2) * exp(-(dL / luma_tol)^2), zero where the flow leaves the frame;
+    fb is the forward-backward flow error in pixels of the network-size frame, dL the difference
+    between the current L and the previous L warped along the same flow (Lab L units).
+    """
+
+    def __init__(self, strength: float = 0.8, cut_threshold: float = 0.3, fb_tol: float = 1.0,
+                 luma_tol: float = 6.0):
+        super().__init__(strength, cut_threshold)
+        import cv2  # opencv-python-headless
+
+        self.cv2 = cv2
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        self.fb_tol, self.luma_tol = fb_tol, luma_tol
+        self.prev_L8: np.ndarray | None = None
+        self.prev_L: np.ndarray | None = None
+        self.last_trust: np.ndarray | None = None   # for tests and diagnostics
+
+    @staticmethod
+    def _u8(L: torch.Tensor) -> np.ndarray:
+        return np.ascontiguousarray((L[0].float().cpu().numpy() * 2.55).clip(0, 255).astype(np.uint8))
+
+    def restart(self, L, ab):
+        super().restart(L, ab)
+        self.prev_L8 = self._u8(L)
+        self.prev_L = L[0].float().cpu().numpy()
+
+    def step(self, L, ab):
+        cv2 = self.cv2
+        cur8 = self._u8(L)
+        cur = L[0].float().cpu().numpy()
+        back = self.dis.calc(cur8, self.prev_L8, None)         # cur(x) ~ prev(x + back(x))
+        fwd = self.dis.calc(self.prev_L8, cur8, None)          # prev(y) ~ cur(y + fwd(y))
+        h, w = cur8.shape
+        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        mx, my = gx + back[..., 0], gy + back[..., 1]
+
+        def warp(img):
+            return cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+        fb = np.linalg.norm(back + warp(fwd), axis=-1)
+        dL = cur - warp(self.prev_L)
+        inside = (mx > -0.5) & (mx < w - 0.5) & (my > -0.5) & (my < h - 0.5)
+        trust = np.exp(-(fb / self.fb_tol) ** 2 - (dL / self.luma_tol) ** 2) * inside
+        state = self.state.float().cpu().numpy().transpose(1, 2, 0)
+        warped = torch.from_numpy(np.ascontiguousarray(warp(np.ascontiguousarray(state)).transpose(2, 0, 1)))
+        wt = torch.from_numpy((self.strength * trust).astype(np.float32))[None]
+        self.prev_L8, self.prev_L, self.last_trust = cur8, cur, trust
+        return (wt * warped + (1 - wt) * ab.float().cpu()).to(ab)
+
+
+def make_smoother(mode: str, strength: float | None = None):
+    """The smoother for `mode`; strength None = the mode's own default."""
     if mode == "off":
         return None
     if mode == "ema":
-        return EMASmoother(strength)
-    raise ValueError(f"unknown temporal mode {mode!r}")
+        return EMASmoother(0.6 if strength is None else strength)
+    if mode == "flow":
+        return FlowSmoother(0.8 if strength is None else strength)
+    raise ValueError(f"unknown temporal mode {mode!r} (choose from {', '.join(MODES)})")
+
+
+def warmup_seconds(mode: str, strength: float | None, fps: float) -> float:
+    """How far before a segment's start decoding must begin so smoothing joins seamlessly."""
+    smoother = make_smoother(mode, strength)
+    return 0.0 if smoother is None else smoother.warmup_frames / max(fps, 1e-6)

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Train lite-unet on a CPU in stages that resume (see colorize_cli.models.lite_training).
+
+  nohup python scripts/train_lite.py --data ../shared/data/train_shards --val ../shared/data/val \
+      --out runs/lite0 --stage all > runs/lite0.log 2>&1 &
+
+Then choose the decode (mix, T) on val and export: scripts/export_lite.py.
+"""
+import argparse
+from dataclasses import fields
+
+import torch
+
+from colorize_cli.models.lite_training import LiteConfig, LiteTrainer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="folder of images or of .tar shards")
+    ap.add_argument("--val", help="validation image folder")
+    ap.add_argument("--out", default="runs/lite")
+    ap.add_argument("--stage", default="all", choices=["cache", "decoder", "finetune", "all"])
+    ap.add_argument("--threads", type=int)
+    for f in fields(LiteConfig):
+        ap.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cfg = LiteConfig(**{f.name: getattr(args, f.name) for f in fields(LiteConfig)})
+    trainer = LiteTrainer(args.data, args.val, args.out, cfg)
+    if args.stage in ("cache", "all"):
+        trainer.build_cache()
+    if args.stage in ("decoder", "all"):
+        trainer.train_decoder()
+    if args.stage in ("finetune", "all"):
+        trainer.finetune()
+
+
+if __name__ == "__main__":
+    main()
