@@ -66,6 +66,33 @@ def inference(model_name: str, engine_name: str, batches=(1, 4, 8, 16, 32, 64), 
     return out
 
 
+def smoothing(model_name: str, heights=(480, 1080), frames: int = 24, render_size: int | None = None) -> list:
+    """Per-frame cost of each temporal smoother at the render shape the model uses for that clip."""
+    from colorize_cli.models import get_spec
+    from colorize_cli.pipeline.predict import render_shape
+    from colorize_cli.pipeline.temporal import make_smoother
+
+    spec = get_spec(model_name)
+    size = render_size or spec.card_info().get("render_size") or spec.input_size
+    rng = np.random.default_rng(0)
+    rows = []
+    for height in heights:
+        h, w = render_shape(height, height * 16 // 9, size, spec.stride)
+        tex = torch.from_numpy(rng.uniform(20, 80, (h + frames, w + 2 * frames)).astype(np.float32))
+        L = torch.stack([tex[i:i + h, 2 * i:2 * i + w] for i in range(frames)])[:, None]   # panning texture
+        ab = torch.randn(frames, 2, h, w) * 10
+        row = {"clip_height": height, "render_shape": f"{w}x{h}"}
+        for mode in ("ema", "flow"):
+            sm = make_smoother(mode)
+            sm(L[:1], ab[:1])
+            t = time.perf_counter()
+            for i in range(1, frames):
+                sm(L[i:i + 1], ab[i:i + 1])
+            row[f"{mode}_ms"] = round(1000 * (time.perf_counter() - t) / (frames - 1), 2)
+        rows.append(row)
+    return rows
+
+
 def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int = 25) -> Path:
     """A gray clip with moving texture (enough detail that the encoder does real work)."""
     rng = np.random.default_rng(0)
@@ -110,7 +137,8 @@ def transcode_only(src: Path, dst: Path, crf: int, preset: str) -> float:
 
 
 def end_to_end(model_name: str, engine_name: str, width: int, height: int, frames: int,
-               crf: int = 18, preset: str = "veryfast", batch: int = 8, video: Path | None = None) -> dict:
+               crf: int = 18, preset: str = "veryfast", batch: int = 8, video: Path | None = None,
+               temporal: str = "flow") -> dict:
     """`colorize run` fps next to transcode-only fps on the same clip and encoder settings."""
     from colorize_cli.api import Colorizer, RunOptions
 
@@ -119,12 +147,13 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
         src = Path(video) if video else synthetic_clip(tmp / f"bench_{height}p.mp4", width, height, frames)
         cz = Colorizer(model_name, engine_name, batch)
         base_fps = transcode_only(src, tmp / "transcode.mp4", crf, preset)
-        res = cz.process(cz.plan([src], tmp / "colorized.mp4")[0], RunOptions(crf=crf, preset=preset))
+        opts = RunOptions(crf=crf, preset=preset, temporal=temporal)
+        res = cz.process(cz.plan([src], tmp / "colorized.mp4")[0], opts)
         if res.status != "done":
             raise RuntimeError(res.error)
         with av.open(str(src)) as c:
             s = c.streams.video[0]
             w, h = s.width, s.height
         return {"clip": f"{w}x{h}", "frames": res.frames, "encoder": f"libx264 crf {crf} {preset}",
-                "engine": cz.engine.describe(), "colorize_fps": res.fps, "transcode_fps": round(base_fps, 2),
+                "engine": cz.engine.describe(), "temporal": temporal, "colorize_fps": res.fps, "transcode_fps": round(base_fps, 2),
                 "ratio": round(res.fps / base_fps, 3), "stage_ms": res.stage_ms}

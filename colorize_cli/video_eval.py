@@ -9,8 +9,10 @@ predictions, so the modes differ only in smoothing. Per clip and mode:
 - warp error: mean Euclidean ab distance (Lab units) between frame t and frame t-1 warped to t,
   over the pixels where the optical flow of the original's luma (OpenCV DIS, the same flow for
   every mode) passes the forward-backward check of Sundaram et al. 2010;
-- CDC: Jensen-Shannon divergence (log2, 0..1) of the R, G, B histograms (256 bins) between frames
-  t and t+1, t+2, t+4, averaged over channels, frames and the three gaps.
+- CDC: Jensen-Shannon divergence (natural log) of the R, G, B histograms (256 bins) between frames
+  t and t+1, t+2, t+4, averaged over channels, frames and the three gaps (as the reference code
+  of Liu et al. computes it). The luma is the same for every mode, so this moves little;
+- CDC-ab: the same on the Lab a and b histograms (1-unit bins), the part smoothing can change.
 """
 from __future__ import annotations
 
@@ -102,14 +104,14 @@ def warp_error(out: np.ndarray, flows) -> float:
     return float(np.mean(errs)) if errs else math.nan
 
 
-def _hists(out: np.ndarray) -> np.ndarray:
-    """(N, 3, 256) normalised channel histograms."""
-    n = len(out)
-    h = np.zeros((n, 3, 256))
-    for c in range(3):
-        vals = out[..., c].reshape(n, -1)
+def _hists(vals: np.ndarray, bins: int) -> np.ndarray:
+    """vals (N, h, w, C) integer bin indices -> (N, C, bins) normalised histograms."""
+    n, c = len(vals), vals.shape[-1]
+    h = np.zeros((n, c, bins))
+    for k in range(c):
+        flat = vals[..., k].reshape(n, -1)
         for i in range(n):
-            h[i, c] = np.bincount(vals[i], minlength=256)
+            h[i, k] = np.bincount(flat[i], minlength=bins)[:bins]
     return h / h.sum(-1, keepdims=True)
 
 
@@ -118,12 +120,16 @@ def _js(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
     def kl(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(a > 0, a * np.log2(a / b), 0.0).sum(-1)
+            return np.where(a > 0, a * np.log(a / b), 0.0).sum(-1)
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-def cdc(out: np.ndarray) -> float:
-    h = _hists(out)
+def cdc(out: np.ndarray, space: str = "rgb") -> float:
+    if space == "rgb":
+        h = _hists(out, 256)
+    else:
+        ab = _lab(out)[:, 1:].permute(0, 2, 3, 1).numpy()
+        h = _hists(np.clip(np.round(ab) + 110, 0, 220).astype(np.int64), 221)
     per_gap = [float(_js(h[:-g], h[g:]).mean()) for g in GAPS if len(h) > g]
     return float(np.mean(per_gap)) if per_gap else math.nan
 
@@ -139,7 +145,8 @@ def clip_metrics(truth: np.ndarray, out: np.ndarray, flows) -> dict:
     mse = ((out.astype(np.float32) - truth) ** 2).reshape(len(out), -1).mean(1)
     psnr = 10 * np.log10(255 ** 2 / np.maximum(mse, 1e-10))
     return {"psnr": float(psnr.mean()), "dcf": float(np.abs(_cf(truth) - _cf(out)).mean()),
-            "cf": float(_cf(out).mean()), "warp_error": warp_error(out, flows), "cdc": cdc(out)}
+            "cf": float(_cf(out).mean()), "warp_error": warp_error(out, flows), "cdc": cdc(out),
+            "cdc_ab": cdc(out, "ab")}
 
 
 DEFAULT_MODES = {"per-frame (off)": ("off", None), "ema": ("ema", None), "flow": ("flow", None)}
@@ -155,15 +162,16 @@ def evaluate_clips(clips: list[str | Path], predictor, modes: dict | None = None
         flows = consistent_flows(truth)
         outs = colorize_clip(truth, predictor, modes)
         table[Path(clip).name] = {m: clip_metrics(truth, o, flows) for m, o in outs.items()}
-    keys = ("psnr", "dcf", "cf", "warp_error", "cdc")
+    keys = ("psnr", "dcf", "cf", "warp_error", "cdc", "cdc_ab")
     table["mean"] = {m: {k: float(np.mean([table[c][m][k] for c in table])) for k in keys} for m in modes}
     return table
 
 
 def markdown(table: dict) -> str:
-    lines = ["| clip | mode | PSNR dB | ΔCF | CF | warp error | CDC |", "|---|---|---|---|---|---|---|"]
+    lines = ["| clip | mode | PSNR dB | ΔCF | CF | warp error | CDC (RGB) | CDC (ab) |",
+             "|---|---|---|---|---|---|---|---|"]
     for clip, rows in table.items():
         for mode, r in rows.items():
             lines.append(f"| {clip} | {mode} | {r['psnr']:.2f} | {r['dcf']:.2f} | {r['cf']:.1f} | "
-                         f"{r['warp_error']:.3f} | {r['cdc']:.5f} |")
+                         f"{r['warp_error']:.3f} | {r['cdc']:.5f} | {r['cdc_ab']:.5f} |")
     return "\n".join(lines)

@@ -25,7 +25,7 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
-    from colorize_cli.bench import end_to_end, inference
+    from colorize_cli.bench import end_to_end, inference, smoothing
 
     report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
                           "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
@@ -37,6 +37,11 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
         w = (h * 16 // 9) // 2 * 2
         err_console.print(f"end-to-end {w}x{h}, {frames} frames ...")
         report["end_to_end"].append(end_to_end(model, engine, w, h, frames, crf, preset, batch_size))
+    report["smoothing"] = smoothing(model, [int(x) for x in clips.split(",") if x] or [480])
+    for row in report["smoothing"]:   # the smoother's share of the end-to-end time per frame
+        e2e = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")), None)
+        if e2e and e2e["colorize_fps"]:
+            row["flow_share_of_e2e"] = round(row["flow_ms"] * e2e["colorize_fps"] / 1000, 3)
     for v in videos:
         err_console.print(f"end-to-end {v} ...")
         report["end_to_end"].append(end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v))
@@ -50,9 +55,15 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     for e in report["end_to_end"]:
         click.echo(f"{e['clip']} ({e['frames']} frames, {e['encoder']}): colorize {e['colorize_fps']} fps, "
                    f"transcode-only {e['transcode_fps']} fps, stages ms {e['stage_ms']}")
+    for s in report["smoothing"]:
+        click.echo(f"temporal smoothing at {s['clip_height']}p (network size {s['render_shape']}): "
+                   f"flow {s['flow_ms']} ms/frame, ema {s['ema_ms']} ms/frame")
     click.echo("ratios:")
     click.echo(f"  batch-1 latency {inf['batch1_ms']} ms; engine vs naive eager at batch 1: "
                f"{inf['speedup_vs_naive_batch1']}x ({inf['naive_eager_batch1_ms']} ms)")
     for e in report["end_to_end"]:
         click.echo(f"  {e['clip']}: colorize / transcode-only = {e['ratio']}")
+    for s in report["smoothing"]:
+        if "flow_share_of_e2e" in s:
+            click.echo(f"  {s['clip_height']}p: flow smoothing share of end-to-end time = {s['flow_share_of_e2e']}")
     return 0
