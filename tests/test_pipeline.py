@@ -58,3 +58,31 @@ def test_ema_smooths_and_resets_at_scene_cuts():
     assert first.abs().max() == 0 and torch.allclose(second, torch.full_like(second, 5.0))
     cut = sm(bright, torch.full((1, 2, 8, 8), 30.0))
     assert torch.allclose(cut, torch.full_like(cut, 30.0)) and sm.cuts == 1
+
+
+def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value():
+    """OpenCV chroma planes == pipeline.color's math (area-mean L, bilinear ab) within 1 code value,
+    for 4:2:0, 4:2:2 and 4:4:4, 8 and 10 bits, limited and full range, three matrices, odd sizes."""
+    import numpy as np
+    import torch.nn.functional as F
+
+    from colorize_cli.pipeline.chroma import chroma_planes
+    from colorize_cli.pipeline.color import luma_to_L
+
+    torch.manual_seed(0)
+    cases = [((90, 160), (45, 80), 8, False, "bt709"), ((90, 160), (90, 80), 8, True, "bt601"),
+             ((90, 160), (90, 160), 10, False, "bt2020"), ((90, 160), (45, 80), 10, True, "bt709")]
+    for (H, W), (ch, cw), bits, full, matrix in cases:
+        lo, hi = (0, (1 << bits) - 1) if full else (16 << (bits - 8), 235 << (bits - 8))
+        y = torch.randint(lo, hi + 1, (1, 1, H, W))
+        y = F.avg_pool2d(y.float(), 3, 1, 1).round().long()          # natural images are smooth-ish
+        ab = (torch.randn(1, 2, 24, 40) * 40).clamp(-110, 110)
+        L = luma_to_L(y, bits, full)
+        ref = rgb_to_cbcr(lab_to_rgb(torch.cat([F.adaptive_avg_pool2d(L, (ch, cw)),
+                                                F.interpolate(ab, size=(ch, cw), mode="bilinear",
+                                                              align_corners=False)], 1)), matrix, bits, full)
+        s = 1 << (bits - 8)
+        ref = ref.round().clamp(*((0, (1 << bits) - 1) if full else (16 * s, 240 * s)))[0].numpy()
+        out = chroma_planes(L[0, 0].numpy(), ab[0].numpy(), (ch, cw), matrix, bits, full)
+        assert out.shape == (2, ch, cw) and out.dtype == (np.uint8 if bits == 8 else np.uint16)
+        assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1, (bits, full, matrix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from colorize_cli.pipeline.chroma import lab_to_rgb_gamut, rgb_to_L, upsample_rows_np
 from colorize_cli.pipeline.color import lab_to_rgb_in_gamut, rgb_to_lab
 from colorize_cli.pipeline.predict import ChromaPredictor, upsample_rows
 
@@ -13,6 +14,8 @@ ROWS = 1024  # full-resolution work is done in strips to bound memory on huge sc
 @torch.inference_mode()
 def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0) -> np.ndarray:
     """(H, W, 3) uint8/uint16 -> colorized array of the same dtype; Lab L is kept."""
+    if predictor.device.type == "cpu":
+        return colorize_rgb_cpu(rgb, predictor, saturation)
     top = 65535.0 if rgb.dtype == np.uint16 else 255.0
     dev = predictor.device
     H, W = rgb.shape[:2]
@@ -25,6 +28,23 @@ def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float 
         ab_rows = upsample_rows(ab, H, W, y0, y1)
         res = lab_to_rgb_in_gamut(L[:, :, y0:y1], ab_rows)
         out[y0:y1] = (res[0].permute(1, 2, 0) * top).round().clamp(0, top).to("cpu").numpy().astype(rgb.dtype)
+    return out
+
+
+def colorize_rgb_cpu(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0) -> np.ndarray:
+    """colorize_rgb with OpenCV's kernels and a chroma-limit table for the gamut (pipeline.chroma)."""
+    top = 65535.0 if rgb.dtype == np.uint16 else 255.0
+    H, W = rgb.shape[:2]
+    L = np.empty((H, W), np.float32)
+    for y0 in range(0, H, ROWS):
+        L[y0:y0 + ROWS] = rgb_to_L(np.ascontiguousarray(rgb[y0:y0 + ROWS]))
+    _, ab = predictor.predict(torch.from_numpy(L)[None, None])
+    ab = np.ascontiguousarray((ab[0] * saturation).float().numpy().transpose(1, 2, 0))
+    out = np.empty_like(rgb)
+    for y0 in range(0, H, ROWS):
+        y1 = min(H, y0 + ROWS)
+        res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(ab, H, W, y0, y1))
+        out[y0:y1] = np.clip(np.rint(res * top), 0, top).astype(rgb.dtype)
     return out
 
 

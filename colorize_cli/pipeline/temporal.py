@@ -97,6 +97,7 @@ class FlowSmoother(_Smoother):
         self.prev_L8: np.ndarray | None = None
         self.prev_L: np.ndarray | None = None
         self.last_trust: np.ndarray | None = None   # for tests and diagnostics
+        self._grid: tuple[np.ndarray, np.ndarray] | None = None
 
     @staticmethod
     def _u8(L: torch.Tensor) -> np.ndarray:
@@ -114,18 +115,20 @@ class FlowSmoother(_Smoother):
         back = self.dis.calc(cur8, self.prev_L8, None)         # cur(x) ~ prev(x + back(x))
         fwd = self.dis.calc(self.prev_L8, cur8, None)          # prev(y) ~ cur(y + fwd(y))
         h, w = cur8.shape
-        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-        mx, my = gx + back[..., 0], gy + back[..., 1]
+        if self._grid is None or self._grid[0].shape != (h, w):
+            self._grid = tuple(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
+        mx, my = self._grid[0] + back[..., 0], self._grid[1] + back[..., 1]
 
         def warp(img):
             return cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
-        fb = np.linalg.norm(back + warp(fwd), axis=-1)
+        state = self.state.float().cpu().numpy().transpose(1, 2, 0)
+        both = warp(np.concatenate([fwd, state], -1))           # one 4-channel remap: flow and ab
+        fb2 = ((back + both[..., :2]) ** 2).sum(-1)
         dL = cur - warp(self.prev_L)
         inside = (mx > -0.5) & (mx < w - 0.5) & (my > -0.5) & (my < h - 0.5)
-        trust = np.exp(-(fb / self.fb_tol) ** 2 - (dL / self.luma_tol) ** 2) * inside
-        state = self.state.float().cpu().numpy().transpose(1, 2, 0)
-        warped = torch.from_numpy(np.ascontiguousarray(warp(np.ascontiguousarray(state)).transpose(2, 0, 1)))
+        trust = np.exp(-fb2 / self.fb_tol ** 2 - (dL / self.luma_tol) ** 2) * inside
+        warped = torch.from_numpy(np.ascontiguousarray(both[..., 2:].transpose(2, 0, 1)))
         wt = torch.from_numpy((self.strength * trust).astype(np.float32))[None]
         self.prev_L8, self.prev_L, self.last_trust = cur8, cur, trust
         return (wt * warped + (1 - wt) * ab.float().cpu()).to(ab)

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from colorize_cli.errors import MediaError
 from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource, plane_view
+from colorize_cli.pipeline.chroma import chroma_planes, luma_to_L_np
 from colorize_cli.pipeline.color import lab_to_rgb, luma_to_L, rgb_to_cbcr
 from colorize_cli.pipeline.predict import ChromaPredictor
 
@@ -54,13 +55,7 @@ def _get(q: queue.Queue, stop: threading.Event):
     raise _Stop
 
 
-def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
-               predictor: ChromaPredictor, smoother, saturation: float = 1.0) -> tuple[torch.Tensor, int]:
-    """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values."""
-    upload = getattr(predictor.engine, "upload", None)
-    y = upload(frames_y) if upload else frames_y.to(predictor.device)
-    L = luma_to_L(y, tags.bits, tags.full_range)
-    L_small, ab = predictor.predict(L)
+def _smooth(smoother, L_small: torch.Tensor, ab: torch.Tensor, saturation: float) -> tuple[torch.Tensor, int]:
     cuts = 0
     if smoother is not None:
         before = smoother.cuts
@@ -68,6 +63,31 @@ def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, in
         cuts = smoother.cuts - before
     if saturation != 1.0:
         ab = ab * saturation
+    return ab, cuts
+
+
+def chroma_cpu(ys: np.ndarray, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
+               smoother, saturation: float = 1.0) -> tuple[np.ndarray, int]:
+    """Y' planes (N,H,W) uint8/uint16 -> Cb/Cr planes (N,2,ch,cw), with OpenCV (pipeline.chroma)."""
+    L = np.empty(ys.shape, np.float32)
+    for i, y in enumerate(ys):
+        L[i] = luma_to_L_np(y, tags.bits, tags.full_range)
+    L_small, ab = predictor.predict(torch.from_numpy(L)[:, None])
+    ab, cuts = _smooth(smoother, L_small, ab, saturation)
+    ab = ab.float().numpy()
+    out = np.stack([chroma_planes(L[i], ab[i], chroma_hw, tags.matrix, tags.bits, tags.full_range)
+                    for i in range(len(L))])
+    return out, cuts
+
+
+def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
+               predictor: ChromaPredictor, smoother, saturation: float = 1.0) -> tuple[torch.Tensor, int]:
+    """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values (torch, any device)."""
+    upload = getattr(predictor.engine, "upload", None)
+    y = upload(frames_y) if upload else frames_y.to(predictor.device)
+    L = luma_to_L(y, tags.bits, tags.full_range)
+    L_small, ab = predictor.predict(L)
+    ab, cuts = _smooth(smoother, L_small, ab, saturation)
     ch, cw = chroma_hw
     L_c = F.adaptive_avg_pool2d(L, (ch, cw)) if (ch, cw) != tuple(L.shape[-2:]) else L
     ab_c = F.interpolate(ab, size=(ch, cw), mode="bilinear", align_corners=False)
@@ -135,11 +155,15 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                     tags = info["tags"]
                     dt = _dtype(tags.bits)
                     ys = np.stack([plane_view(f.planes[0], dt) for f, _ in batch])
-                    ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
                     chroma_hw = (batch[0][0].planes[1].height, batch[0][0].planes[1].width)
-                    cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother, saturation)
+                    if predictor.device.type == "cpu":
+                        cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, predictor, smoother, saturation)
+                    else:
+                        ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
+                        cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother, saturation)
+                        cbcr = cbcr.to("cpu").numpy()
                     stats.scene_cuts += cuts
-                    cbcr = cbcr.to("cpu").numpy().astype(dt)
+                    cbcr = cbcr.astype(dt, copy=False)
                     stats.stage_s["infer"] += time.perf_counter() - t
                     _put(done_q, (batch, cbcr), stop)
             _put(done_q, _END, stop)
