@@ -36,6 +36,7 @@ class ItemResult:
     stage_ms: dict = field(default_factory=dict)
     error: str | None = None
     warnings: list = field(default_factory=list)
+    threads: int | None = None     # CPU threads the job was given (colorize_cli.threads)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,7 +62,7 @@ class Colorizer:
 
     def __init__(self, model: str = DEFAULT_MODEL, engine: str = "auto", batch_size: int = 8,
                  render_size: int | None = None, weights: str | Path | None = "default",
-                 require_weights: bool = True):
+                 require_weights: bool = True, threads: int | None = None):
         from colorize_cli.engines import select_engine
         from colorize_cli.models import create_model, get_spec
         from colorize_cli.models.registry import sha256
@@ -72,14 +73,19 @@ class Colorizer:
                              f"scripts/train.py or pass --weights FILE")
         net = create_model(model, weights=weights)
         self.weights_id = None if weights in ("default", None) else sha256(weights)
+        from colorize_cli import threads as thread_budget
+
+        if threads is not None and threads < 1:
+            raise UsageError("threads must be at least 1")
+        self.threads = thread_budget.apply(threads)
         cls, self.engine_reason = select_engine(engine)
-        self.engine = cls(net, max_batch=batch_size)
+        self.engine = cls(net, max_batch=batch_size, threads=self.threads)
         self.spec = spec
         self.batch_size = batch_size
         self.predictor = ChromaPredictor(self.engine, render_size)
 
     def describe(self) -> str:
-        return (f"model {self.spec.name} on {self.engine.describe()}, render size "
+        return (f"model {self.spec.name} on {self.engine.describe()}, {self.threads} CPU threads, render size "
                 f"{self.predictor.render_size} [{self.engine_reason}]")
 
     # --- single arrays -------------------------------------------------------------------------
@@ -125,7 +131,7 @@ class Colorizer:
     def process(self, item: WorkItem, options: RunOptions, on_frames: Callable | None = None,
                 replace: bool = False) -> ItemResult:
         """One item; `replace` lets a job redo an output that it wrote itself earlier."""
-        res = ItemResult(str(item.source), str(item.output), item.kind, "done")
+        res = ItemResult(str(item.source), str(item.output), item.kind, "done", threads=self.threads)
         if replace and not options.overwrite:
             options = dataclasses.replace(options, overwrite=True, skip_existing=False)
         if item.output.exists() and options.skip_existing:
@@ -159,11 +165,13 @@ class Colorizer:
         t = time.perf_counter()
         photo = read_photo(item.source, options.max_pixels or MAX_PIXELS)
         t1 = time.perf_counter()
-        rgb = colorize_rgb(photo.rgb, self.predictor, options.saturation)
+        parts: dict = {}
+        rgb = colorize_rgb(photo.rgb, self.predictor, options.saturation, parts)
         t2 = time.perf_counter()
         write_photo(item.output, rgb, photo, options.overwrite)
         res.frames = 1
-        res.stage_ms = {"decode": _ms(t1 - t), "infer": _ms(t2 - t1), "encode": _ms(time.perf_counter() - t2)}
+        res.stage_ms = {"decode": _ms(t1 - t), "infer": _ms(t2 - t1), "encode": _ms(time.perf_counter() - t2),
+                        **{k: _ms(v) for k, v in parts.items()}}
 
     def _video(self, item: WorkItem, options: RunOptions, res: ItemResult, on_frames) -> None:
         from colorize_cli.io.video import EncodeSettings, VideoSink, VideoSource

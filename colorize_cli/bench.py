@@ -93,6 +93,65 @@ def smoothing(model_name: str, heights=(480, 1080), frames: int = 24, render_siz
     return rows
 
 
+def network_only(cz, height: int, width: int, batch: int) -> float:
+    """fps of the engine alone at the render shape a (height x width) frame gets."""
+    from colorize_cli.pipeline.predict import render_shape
+
+    h, w = render_shape(height, width, cz.predictor.render_size, cz.predictor.stride)
+    L = torch.rand(batch, 1, h, w, device=cz.predictor.device) * 100
+    return batch / _timeit(lambda: cz.engine.infer(L), min_seconds=2.0)
+
+
+def synthetic_photos(folder: Path, n: int, width: int = 1280, height: int = 960) -> Path:
+    """n textured gray JPEGs (quality 92)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        base = rng.integers(0, 255, (height // 16 + 1, width // 16 + 1), dtype=np.uint8)
+        img = np.kron(base, np.ones((16, 16), np.uint8))[:height, :width]
+        Image.fromarray(img).resize((width, height), Image.BILINEAR).save(folder / f"p{i:03d}.jpg", quality=92)
+    return folder
+
+
+def photos(model_name: str, engine_name: str, n: int = 20, threads: int | None = None) -> dict:
+    """Per-photo stage times (decode, network, chroma, encode), idle and beside a busy process."""
+    import subprocess
+    import sys
+
+    from colorize_cli.api import Colorizer, RunOptions
+
+    cz = Colorizer(model_name, engine_name, 1, threads=threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = synthetic_photos(Path(tmp) / "in", n)
+
+        def run(tag: str) -> tuple[float, list]:
+            t = time.perf_counter()
+            results = list(cz.run([src], Path(tmp) / tag, RunOptions()))
+            bad = [r.error for r in results if r.status != "done"]
+            if bad:
+                raise RuntimeError(bad[0])
+            return n / (time.perf_counter() - t), results
+
+        run("warm")
+        idle_rate, results = run("idle")
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            busy_rate, _ = run("busy")
+        finally:
+            hog.kill()
+            hog.wait()
+    stages = {k: round(float(np.mean([r.stage_ms.get(k, 0.0) for r in results])), 1)
+              for k in ("decode", "network", "chroma", "encode")}
+    per_photo = 1000 / idle_rate
+    floor = stages["decode"] + stages["network"] + stages["encode"]
+    return {"photos": n, "size": "1280x960 jpg", "threads": cz.threads, "photos_per_s": round(idle_rate, 2),
+            "stage_ms": stages, "per_photo_ms": round(per_photo, 1),
+            "per_photo_vs_decode_network_encode": round(per_photo / floor, 2),
+            "busy_photos_per_s": round(busy_rate, 2), "busy_vs_idle": round(busy_rate / idle_rate, 2)}
+
+
 def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int = 25) -> Path:
     """A gray clip with moving texture (enough detail that the encoder does real work)."""
     rng = np.random.default_rng(0)
@@ -147,6 +206,9 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
         src = Path(video) if video else synthetic_clip(tmp / f"bench_{height}p.mp4", width, height, frames)
         cz = Colorizer(model_name, engine_name, batch)
         base_fps = transcode_only(src, tmp / "transcode.mp4", crf, preset)
+        with av.open(str(src)) as c:
+            s = c.streams.video[0]
+            net_fps = network_only(cz, s.height, s.width, batch)
         opts = RunOptions(crf=crf, preset=preset, temporal=temporal)
         res = cz.process(cz.plan([src], tmp / "colorized.mp4")[0], opts)
         if res.status != "done":
@@ -154,6 +216,10 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
         with av.open(str(src)) as c:
             s = c.streams.video[0]
             w, h = s.width, s.height
+        bound = 1 / (1 / net_fps + 1 / base_fps)   # network and transcode one after the other
+        per_frame = {k: round(v / max(res.frames, 1), 2) for k, v in res.stage_ms.items()}
         return {"clip": f"{w}x{h}", "frames": res.frames, "encoder": f"libx264 crf {crf} {preset}",
-                "engine": cz.engine.describe(), "temporal": temporal, "colorize_fps": res.fps, "transcode_fps": round(base_fps, 2),
-                "ratio": round(res.fps / base_fps, 3), "stage_ms": res.stage_ms}
+                "engine": cz.engine.describe(), "temporal": temporal, "colorize_fps": res.fps,
+                "transcode_fps": round(base_fps, 2), "network_fps": round(net_fps, 2),
+                "serial_bound_fps": round(bound, 2), "fraction_of_bound": round(res.fps / bound, 3),
+                "ratio": round(res.fps / base_fps, 3), "stage_ms_per_frame": per_frame}

@@ -1,5 +1,6 @@
 """CPU back end: ONNX Runtime when installed (measured faster, see README), else PyTorch float32
-with channels_last and inference mode. Threads = the cores this process may use."""
+with channels_last and inference mode. Threads: colorize_cli.threads (affinity mask and
+OMP_NUM_THREADS honoured, no spin-waiting)."""
 from __future__ import annotations
 
 import os
@@ -7,14 +8,9 @@ from pathlib import Path
 
 import torch
 
+from colorize_cli import threads as thread_budget
+
 from .base import Engine
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def onnx_cache(model) -> Path:
@@ -41,9 +37,7 @@ class CPUEngine(Engine):
 
     def __init__(self, model, max_batch: int = 8, threads: int | None = None, backend: str | None = None):
         super().__init__(model, max_batch)
-        self.threads = threads or _cores()
-        if torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
+        self.threads = thread_budget.apply(threads)
         self.model = model.float().eval().to(memory_format=torch.channels_last)
         backend = backend or os.environ.get("COLORIZE_CPU_BACKEND", "auto")
         self.session = None
@@ -65,9 +59,7 @@ class CPUEngine(Engine):
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             export_onnx(self.model, path)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
+        opts = thread_budget.ort_options(self.threads)
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def describe(self) -> str:

@@ -29,7 +29,8 @@ class CUDAEngine(Engine):
         except Exception as e:  # driver problems must not crash engine selection
             return False, f"CUDA unusable: {e}"
 
-    def __init__(self, model, max_batch: int = 16, device: str = "cuda", graphs: bool = True):
+    def __init__(self, model, max_batch: int = 16, device: str = "cuda", graphs: bool = True,
+                 threads: int | None = None):   # threads: host side, applied by the Colorizer
         super().__init__(model, max_batch)
         self.device = torch.device(device)
         # Normalisation and decoding stay in float32; the network runs in half precision.

@@ -123,7 +123,8 @@ class TensorRTEngine(Engine):
             return False, "GPU compute capability < 6.0 has no fast FP16"
         return True, f"TensorRT {trt.__version__} on {torch.cuda.get_device_name(0)}"
 
-    def __init__(self, model, max_batch: int = 16, render_size: int | None = None, rebuild: str = "auto"):
+    def __init__(self, model, max_batch: int = 16, render_size: int | None = None, rebuild: str = "auto",
+                 threads: int | None = None):   # threads: host side, applied by the Colorizer
         super().__init__(model, max_batch)
         try:
             import tensorrt as trt

@@ -20,12 +20,14 @@ from .common import engine_option, err_console, model_option
 @click.option("--crf", default=18, show_default=True)
 @click.option("--batch-size", default=8, show_default=True, help="batch for the end-to-end runs")
 @click.option("--video", "videos", multiple=True, help="also time this real clip end to end (repeatable)")
+@click.option("--photos", "n_photos", default=20, show_default=True,
+              help="photos for the per-photo and busy-machine runs (0: skip)")
 @click.option("--json", "as_json", is_flag=True)
-def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, as_json):
+def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, n_photos, as_json):
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
-    from colorize_cli.bench import end_to_end, inference, smoothing
+    from colorize_cli.bench import end_to_end, inference, photos, smoothing
 
     report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
                           "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
@@ -42,6 +44,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
         e2e = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")), None)
         if e2e and e2e["colorize_fps"]:
             row["flow_share_of_e2e"] = round(row["flow_ms"] * e2e["colorize_fps"] / 1000, 3)
+    if n_photos:
+        err_console.print(f"{n_photos} photos, idle and beside a busy process ...")
+        report["photos"] = photos(model, engine, n_photos)
     for v in videos:
         err_console.print(f"end-to-end {v} ...")
         report["end_to_end"].append(end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v))
@@ -53,8 +58,15 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     click.echo(f"{inf['model']} on {inf['engine']} at {inf['size']}px: " +
                ", ".join(f"batch {b}: {v} img/s" for b, v in inf["batches"].items()))
     for e in report["end_to_end"]:
-        click.echo(f"{e['clip']} ({e['frames']} frames, {e['encoder']}): colorize {e['colorize_fps']} fps, "
-                   f"transcode-only {e['transcode_fps']} fps, stages ms {e['stage_ms']}")
+        click.echo(f"{e['clip']} ({e['frames']} frames, {e['encoder']}, temporal {e['temporal']}): colorize "
+                   f"{e['colorize_fps']} fps, network-only {e['network_fps']} fps, transcode-only "
+                   f"{e['transcode_fps']} fps, serial bound {e['serial_bound_fps']} fps; "
+                   f"ms per frame {e['stage_ms_per_frame']}")
+    if "photos" in report:
+        p = report["photos"]
+        click.echo(f"photos ({p['photos']} x {p['size']}, {p['threads']} threads): {p['photos_per_s']} photos/s, "
+                   f"{p['per_photo_ms']} ms each; stage ms {p['stage_ms']}; beside a busy process "
+                   f"{p['busy_photos_per_s']} photos/s")
     for s in report["smoothing"]:
         click.echo(f"temporal smoothing at {s['clip_height']}p (network size {s['render_shape']}): "
                    f"flow {s['flow_ms']} ms/frame, ema {s['ema_ms']} ms/frame")
@@ -62,7 +74,12 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     click.echo(f"  batch-1 latency {inf['batch1_ms']} ms; engine vs naive eager at batch 1: "
                f"{inf['speedup_vs_naive_batch1']}x ({inf['naive_eager_batch1_ms']} ms)")
     for e in report["end_to_end"]:
-        click.echo(f"  {e['clip']}: colorize / transcode-only = {e['ratio']}")
+        click.echo(f"  {e['clip']}: colorize / transcode-only = {e['ratio']}; "
+                   f"colorize / serial bound = {e['fraction_of_bound']}")
+    if "photos" in report:
+        p = report["photos"]
+        click.echo(f"  photos: per-photo / (decode + network + encode) = "
+                   f"{p['per_photo_vs_decode_network_encode']}; busy / idle = {p['busy_vs_idle']}")
     for s in report["smoothing"]:
         if "flow_share_of_e2e" in s:
             click.echo(f"  {s['clip_height']}p: flow smoothing share of end-to-end time = {s['flow_share_of_e2e']}")

@@ -26,7 +26,7 @@ def doctor(as_json):
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "cpu_threads": torch.get_num_threads(),
+        "cpu_threads": _threads(),
         "pyav": av.__version__,
         "ffmpeg": getattr(av, "ffmpeg_version_info", "?"),
         "encoders": {c: c in av.codecs_available for c in
@@ -50,3 +50,19 @@ def doctor(as_json):
         else:
             click.echo(f"{k}: {v}")
     return 0
+
+
+def _threads() -> dict:
+    """What a run would use: the budget, and where it comes from."""
+    import os
+
+    from colorize_cli.threads import available_cores
+
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = None
+    return {"used": available_cores(), "cpu_count": os.cpu_count(), "affinity_mask": affinity,
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+            "onnxruntime_spin_wait": False, "note": "torch, OpenCV and ONNX Runtime intra-op share this budget"}
+

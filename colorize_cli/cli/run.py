@@ -39,10 +39,13 @@ from .common import engine_option, err_console, model_option, print_json, show_p
 @click.option("--dry-run", is_flag=True, help="print the plan (no model is loaded, nothing is written)")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None,
               help="distribute over a Ray cluster (ADDRESS, or local when given without one)")
+@click.option("--threads", type=click.IntRange(1, 1024),
+              help="CPU threads to use [default: the cores this process may use, honouring "
+                   "OMP_NUM_THREADS and the CPU affinity mask]")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per item, then a summary, on stdout")
 def run(inputs, output, model, engine, weights, batch_size, render_size, temporal, temporal_strength,
         saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, segment_seconds, verify, dry_run,
-        ray_address, as_json):
+        ray_address, threads, as_json):
     """Colorize photos and videos (files, folders, globs, @list.txt).
 
     Archive runs (a folder in, or -o FOLDER) keep a manifest in the output folder; running the same
@@ -67,7 +70,7 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
         results = run_on_ray(plan, opts, ray_address, model=model, engine=engine, weights=weights,
                              batch_size=batch_size, render_size=render_size)
         return _report(results, as_json)
-    cz = Colorizer(model, engine, batch_size, render_size, weights=weights or "default")
+    cz = Colorizer(model, engine, batch_size, render_size, weights=weights or "default", threads=threads)
     err_console.print(escape(f"colorize: {len(plan.items)} item(s); {cz.describe()}"))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[fps]}"), TimeElapsedColumn(), TimeRemainingColumn(),

@@ -57,16 +57,19 @@ def chroma_planes(L: np.ndarray, ab: np.ndarray, chroma_hw: tuple[int, int], mat
 
     ch, cw = chroma_hw
     L_c = L if L.shape == (ch, cw) else cv2.resize(L, (cw, ch), interpolation=cv2.INTER_AREA)
-    ab_hwc = np.ascontiguousarray(ab.transpose(1, 2, 0), dtype=np.float32)
-    ab_c = cv2.resize(ab_hwc, (cw, ch), interpolation=cv2.INTER_LINEAR)
-    lab = np.empty((ch, cw, 3), np.float32)
-    lab[..., 0], lab[..., 1:] = L_c, ab_c
-    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    a = cv2.resize(np.ascontiguousarray(ab[0], dtype=np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR)
+    b = cv2.resize(np.ascontiguousarray(ab[1], dtype=np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR)
+    rgb = cv2.cvtColor(cv2.merge([L_c, a, b]), cv2.COLOR_Lab2RGB)
     cbcr = cv2.transform(rgb, cbcr_matrix(matrix, bits, full_range))
     s = 1 << (bits - 8)
     lo, hi = (0, (1 << bits) - 1) if full_range else (16 * s, 240 * s)
-    out = np.clip(np.rint(cbcr), lo, hi).astype(np.uint8 if bits <= 8 else np.uint16)
-    return out.transpose(2, 0, 1)
+    if bits == 8:   # round and saturate in one pass (values are >= 0, so abs() is a no-op)
+        planes = [cv2.convertScaleAbs(c) for c in cv2.split(cbcr)]
+        if not full_range:
+            planes = [np.clip(c, lo, hi, out=c) for c in planes]
+        return np.stack(planes)
+    out = np.clip(np.rint(cbcr), lo, hi).astype(np.uint16)
+    return np.ascontiguousarray(out.transpose(2, 0, 1))
 
 
 # --- photos: gamut mapping by a chroma-limit table instead of a search over the full image -------
@@ -108,10 +111,7 @@ def lab_to_rgb_gamut(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
     limit = cv2.remap(table, hue / HUE_STEP, np.ascontiguousarray(L * L_STEPS), cv2.INTER_LINEAR,
                       borderMode=cv2.BORDER_REPLICATE)
     scale = np.minimum(1.0, limit / np.maximum(chroma, 1e-6))
-    lab = np.empty((*L.shape, 3), np.float32)
-    lab[..., 0] = L
-    lab[..., 1], lab[..., 2] = a * scale, b * scale
-    return cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return cv2.cvtColor(cv2.merge([L, a * scale, b * scale]), cv2.COLOR_Lab2RGB)
 
 
 _LINEAR: dict = {}
@@ -133,8 +133,11 @@ def rgb_to_L(rgb: np.ndarray) -> np.ndarray:
     lin = cv2.LUT(rgb, table) if top == 255 else table[rgb]
     Y = cv2.transform(lin, np.array([[0.212671, 0.715160, 0.072169]], np.float32))
     eps = (6 / 29) ** 3
-    f = np.where(Y > eps, np.cbrt(np.maximum(Y, eps)), Y / (3 * (6 / 29) ** 2) + 4 / 29)
-    return (116 * f - 16).astype(np.float32)
+    f = cv2.pow(np.maximum(Y, 0, out=Y), 1 / 3)
+    dark = Y <= eps
+    if dark.any():
+        f[dark] = Y[dark] / (3 * (6 / 29) ** 2) + 4 / 29
+    return f * np.float32(116) - np.float32(16)
 
 
 def upsample_rows_np(ab: np.ndarray, height: int, width: int, y0: int, y1: int) -> np.ndarray:
@@ -142,6 +145,8 @@ def upsample_rows_np(ab: np.ndarray, height: int, width: int, y0: int, y1: int) 
     import cv2
 
     h, w = ab.shape[:2]
+    if y0 == 0 and y1 == height:
+        return cv2.resize(ab, (width, height), interpolation=cv2.INTER_LINEAR)
     mx = ((np.arange(width, dtype=np.float32) + 0.5) * (w / width) - 0.5)[None, :].repeat(y1 - y0, 0)
     my = ((np.arange(y0, y1, dtype=np.float32) + 0.5) * (h / height) - 0.5)[:, None].repeat(width, 1)
     return cv2.remap(ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

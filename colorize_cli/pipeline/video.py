@@ -28,7 +28,9 @@ _END = object()
 class VideoStats:
     frames: int = 0
     scene_cuts: int = 0
-    stage_s: dict = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "encode": 0.0})
+    # infer = network + chroma (+ smoothing); network and chroma are also given on their own
+    stage_s: dict = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "network": 0.0, "chroma": 0.0,
+                                                   "encode": 0.0})
     warnings: list = field(default_factory=list)
 
 
@@ -66,18 +68,44 @@ def _smooth(smoother, L_small: torch.Tensor, ab: torch.Tensor, saturation: float
     return ab, cuts
 
 
+class ChromaJob:
+    """The last step of the CPU chroma path, left to the encode thread so that it overlaps the
+    next batch's network: L at the chroma sites + ab at network size -> Cb/Cr planes per frame."""
+
+    def __init__(self, L_c: list, ab: np.ndarray, tags: FrameTags):
+        self.L_c, self.ab, self.tags = L_c, ab, tags
+
+    def __len__(self) -> int:
+        return len(self.L_c)
+
+    def planes(self, i: int) -> np.ndarray:
+        t = self.tags
+        return chroma_planes(self.L_c[i], self.ab[i], self.L_c[i].shape, t.matrix, t.bits, t.full_range)
+
+
 def chroma_cpu(ys: np.ndarray, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
-               smoother, saturation: float = 1.0) -> tuple[np.ndarray, int]:
-    """Y' planes (N,H,W) uint8/uint16 -> Cb/Cr planes (N,2,ch,cw), with OpenCV (pipeline.chroma)."""
+               smoother, saturation: float = 1.0, times: dict | None = None) -> tuple[ChromaJob, int]:
+    """Y' planes (N,H,W) uint8/uint16 -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame (OpenCV).
+
+    times (optional): seconds are added under "network" (the engine) and "chroma" (the rest).
+    """
+    import cv2
+
+    t0 = time.perf_counter()
     L = np.empty(ys.shape, np.float32)
     for i, y in enumerate(ys):
         L[i] = luma_to_L_np(y, tags.bits, tags.full_range)
-    L_small, ab = predictor.predict(torch.from_numpy(L)[:, None])
-    ab, cuts = _smooth(smoother, L_small, ab, saturation)
-    ab = ab.float().numpy()
-    out = np.stack([chroma_planes(L[i], ab[i], chroma_hw, tags.matrix, tags.bits, tags.full_range)
-                    for i in range(len(L))])
-    return out, cuts
+    small = predictor.shrink(torch.from_numpy(L)[:, None])
+    t1 = time.perf_counter()
+    ab = predictor.engine.infer(small).float()
+    t2 = time.perf_counter()
+    ab, cuts = _smooth(smoother, small, ab, saturation)
+    ch, cw = chroma_hw
+    L_c = [Li if Li.shape == (ch, cw) else cv2.resize(Li, (cw, ch), interpolation=cv2.INTER_AREA) for Li in L]
+    if times is not None:
+        times["network"] = times.get("network", 0.0) + t2 - t1
+        times["chroma"] = times.get("chroma", 0.0) + (t1 - t0) + (time.perf_counter() - t2)
+    return ChromaJob(L_c, ab.float().numpy(), tags), cuts
 
 
 def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
@@ -157,13 +185,15 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
                     ys = np.stack([plane_view(f.planes[0], dt) for f, _ in batch])
                     chroma_hw = (batch[0][0].planes[1].height, batch[0][0].planes[1].width)
                     if predictor.device.type == "cpu":
-                        cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, predictor, smoother, saturation)
+                        cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, predictor, smoother, saturation,
+                                                stats.stage_s)
                     else:
                         ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
                         cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother, saturation)
                         cbcr = cbcr.to("cpu").numpy()
                     stats.scene_cuts += cuts
-                    cbcr = cbcr.astype(dt, copy=False)
+                    if not isinstance(cbcr, ChromaJob):
+                        cbcr = cbcr.astype(dt, copy=False)
                     stats.stage_s["infer"] += time.perf_counter() - t
                     _put(done_q, (batch, cbcr), stop)
             _put(done_q, _END, stop)
@@ -188,9 +218,18 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
             t = time.perf_counter()
             batch, cbcr = item
             written = 0
-            for (frame, warm), planes in zip(batch, cbcr):
+            deferred = isinstance(cbcr, ChromaJob)
+            for i, (frame, warm) in enumerate(batch):
                 if warm:
                     continue
+                if deferred:
+                    tc = time.perf_counter()
+                    planes = cbcr.planes(i)
+                    chroma_s = time.perf_counter() - tc
+                    stats.stage_s["chroma"] += chroma_s
+                    stats.stage_s["encode"] -= chroma_s
+                else:
+                    planes = cbcr[i]
                 written += 1
                 if sink.container is None:
                     sink.open(info["tags"], frame.width, frame.height)

@@ -1,0 +1,48 @@
+"""How many CPU threads colorize may use, and applying that budget to every library that spawns.
+
+Default: the cores this process may run on (the CPU affinity mask, e.g. `taskset`, cgroups via
+the scheduler), lowered by OMP_NUM_THREADS when that is set. The same number goes to PyTorch's
+intra-op pool, OpenCV and ONNX Runtime; ONNX Runtime is told not to spin-wait, so idle workers
+sleep instead of stealing a busy machine's cores from the decode and encode threads.
+"""
+from __future__ import annotations
+
+import os
+
+
+def available_cores() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if omp.isdigit() and int(omp) > 0:
+        n = min(n, int(omp))
+    return max(1, n)
+
+
+def apply(threads: int | None = None) -> int:
+    """Set torch and OpenCV to `threads` (default available_cores()); returns the number used."""
+    import torch
+
+    n = threads or available_cores()
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    try:
+        import cv2
+        cv2.setNumThreads(n)
+    except ImportError:
+        pass
+    return n
+
+
+def ort_options(threads: int):
+    """ONNX Runtime session options: `threads` intra-op, one inter-op, no spin-waiting."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return opts
