@@ -80,9 +80,12 @@ def test_rerun_skips_changed_setting_or_input_redone(tmp_path, cli, random_weigh
     r = cli("run", src, "-o", out, "--weights", random_weights, "--saturation", "0.5", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.splitlines()[-1])["summary"]["done"] == 4
-    # an output edited by hand is not trusted
+    # an output edited by hand is the user's now: a conflict (exit 2), replaced only with --overwrite
     (out / "box1" / "p001.png").write_bytes(b"tampered")
     r = cli("run", src, "-o", out, "--weights", random_weights, "--saturation", "0.5", "--json")
+    assert r.returncode == 2 and "p001.png" in r.stderr
+    assert (out / "box1" / "p001.png").read_bytes() == b"tampered"
+    r = cli("run", src, "-o", out, "--weights", random_weights, "--saturation", "0.5", "--json", "--overwrite")
     assert json.loads(r.stdout.splitlines()[-1])["summary"]["done"] == 1
 
 

@@ -118,10 +118,17 @@ class Manifest:
             return file_sha256(out) == rec.output_sha256
         return True
 
-    def owns(self, output: Path) -> bool:
-        """True when `output` was written by this job (so redoing it may replace it)."""
-        return self.db.execute("SELECT 1 FROM items WHERE output=?", (str(Path(output).resolve()),)).fetchone() \
-            is not None
+    def owns(self, source: Path, output: Path, segment: int = -1) -> bool:
+        """True when `output` is the file this job wrote for `source` and nobody has changed it since
+        (same size, and same mtime or same sha256): only then may redoing the source replace it."""
+        rec = self.get(source, segment)
+        out = Path(output)
+        if rec is None or rec.output_sha256 is None or Path(rec.output) != out.resolve() or not out.is_file():
+            return False
+        st = out.stat()
+        if st.st_size != rec.output_size:
+            return False
+        return st.st_mtime_ns == rec.output_mtime_ns or file_sha256(out) == rec.output_sha256
 
     def mark(self, source: Path, output: Path, kind: str, fp: str, config: str, status: str,
              segment: int = -1, frames: int = 0, seconds: float = 0.0, error: str | None = None) -> None:
@@ -130,6 +137,10 @@ class Manifest:
         if status == "done" and out.is_file():
             sha, st = file_sha256(out), out.stat()
             size, mtime = st.st_size, st.st_mtime_ns
+        else:   # redoing or failing keeps the identity of the file written earlier (still ours)
+            rec = self.get(source, segment)
+            if rec is not None and Path(rec.output) == out.resolve():
+                sha, size, mtime = rec.output_sha256, rec.output_size, rec.output_mtime_ns
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (str(Path(source).resolve()), segment, fp, config, kind, status,

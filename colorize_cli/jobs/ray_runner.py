@@ -68,7 +68,7 @@ def run_on_ray(plan, options, address: str = "auto", model: str = "baseline-cnn"
 def _run(ray, plan, options, address, model, engine, weights, batch_size, render_size, workers, verify):
     from colorize_cli.api import ItemResult
     from colorize_cli.jobs.manifest import config_hash
-    from colorize_cli.jobs.runner import admit, open_job, record
+    from colorize_cli.jobs.runner import admit, foreign_output, open_job, record
 
     started_here = not ray.is_initialized()
     if started_here:
@@ -88,10 +88,16 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
         config = config_hash(config_settings)
         manifest = open_job(plan, config_settings, config, runner="ray")
         fps = {}
+        owned = {}  # source -> its existing output is this job's own (checked before admission)
         films = {}  # source -> FilmJob (segmented films being assembled)
         tasks = []
         for item in plan.items:
             if manifest is not None:
+                foreign = foreign_output(manifest, item, options)
+                if foreign is not None:
+                    yield foreign
+                    continue
+                owned[item.source] = item.output.exists()
                 fps[item.source], early = admit(manifest, item, config, verify)
                 if early is not None:
                     yield early
@@ -105,6 +111,7 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
                                   error=res.error)
                     yield res
                     continue
+                film.replace = owned.get(item.source, False)
                 films[item.source] = film
                 tasks += [("segment", item, seg) for seg in film.todo]
                 if not film.todo:
@@ -124,7 +131,7 @@ def _run(ray, plan, options, address, model, engine, weights, batch_size, render
                     ref = actor.segment.remote(str(item.source), tuple(dataclasses.astuple(seg)),
                                                str(film.part(seg)), opts)
                 else:
-                    replace = manifest.owns(item.output) if manifest is not None else False
+                    replace = owned.get(item.source, False)
                     ref = actor.process.remote(str(item.source), str(item.output), item.kind, opts, replace)
                 pending[ref] = (kind, item, seg, actor)
             if not pending:
@@ -167,6 +174,7 @@ class FilmJob:
                                                                   segment=s.index)]
         self.waiting = {s.index for s in self.todo}
         self.errors: list[str] = []
+        self.replace = False   # the film's existing output is this job's own (set by the driver)
         self.t0 = time.perf_counter()
         for s in self.todo:
             manifest.mark(item.source, self.part(s), "segment", fp, config, "running", segment=s.index)
@@ -209,7 +217,7 @@ class FilmJob:
         try:
             if self.errors:
                 raise ColorizeError(f"{item.source}: " + "; ".join(self.errors))
-            replace = options.overwrite or manifest.owns(item.output)
+            replace = options.overwrite or self.replace
             res.frames = finish_film(item.source, [self.part(s) for s in self.segments], item.output,
                                      self.folder, replace)
         except (ColorizeError, OSError) as e:

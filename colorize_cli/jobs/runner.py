@@ -62,7 +62,7 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
     root = job_root(inputs, out) if use_manifest else None
     manifest = Manifest.open_existing(root) if root is not None else None
     conflicts = [it.output for it in items if it.output.exists()
-                 and not (manifest is not None and manifest.owns(it.output))]
+                 and not (manifest is not None and manifest.owns(it.source, it.output))]
     if conflicts and not (overwrite or skip_existing):
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
         raise OutputExistsError(f"{conflicts[0]}: output exists{more}; use --overwrite or --skip-existing")
@@ -114,9 +114,25 @@ def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False)
 
 
 def record(manifest: Manifest, item: WorkItem, fp: str, config: str, res) -> None:
-    manifest.mark(item.source, item.output, item.kind, fp, config,
-                  "done" if res.status in ("done", "skipped") else "failed",
+    status = {"done": "done", "skipped": "skipped"}.get(res.status, "failed")
+    manifest.mark(item.source, item.output, item.kind, fp, config, status,
                   frames=res.frames, seconds=res.seconds, error=res.error)
+
+
+def foreign_output(manifest: Manifest, item: WorkItem, options):
+    """An ItemResult when `item.output` exists and is not this job's file for this source (a user's
+    file, another job's, or ours edited since): skipped with --skip-existing, else failed. None
+    when the item may go ahead (computed before the manifest row changes)."""
+    from colorize_cli.api import ItemResult
+
+    if options.overwrite or not item.output.exists() or manifest.owns(item.source, item.output):
+        return None
+    if options.skip_existing:
+        return ItemResult(str(item.source), str(item.output), item.kind, "skipped",
+                          warnings=[f"{item.output}: exists and was not written by this job; left as is"])
+    return ItemResult(str(item.source), str(item.output), item.kind, "failed",
+                      error=f"{item.output}: output exists and was not written by this job "
+                            f"(--overwrite replaces it)")
 
 
 def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
@@ -134,14 +150,20 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             if manifest is None:
                 yield colorizer.process(item, options, on_frames)
                 continue
+            foreign = foreign_output(manifest, item, options)
+            if foreign is not None:
+                yield foreign
+                continue
+            owned = item.output.exists()   # and, by now, ours (or --overwrite)
             fp, early = admit(manifest, item, config, verify)
             if early is not None:
                 yield early
                 continue
             if item.kind == "video" and options.segment_seconds:
-                res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames)
+                res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames,
+                                    replace=owned)
             else:
-                res = colorizer.process(item, options, on_frames, replace=manifest.owns(item.output))
+                res = colorizer.process(item, options, on_frames, replace=owned)
             record(manifest, item, fp, config, res)
             yield res
     finally:
@@ -149,7 +171,7 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             manifest.close()
 
 
-def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frames=None):
+def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frames=None, replace=False):
     """One film in keyframe segments, each recorded in the manifest; joined at the end."""
     from colorize_cli.api import ItemResult
     from colorize_cli.errors import ColorizeError
@@ -158,7 +180,7 @@ def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frame
 
     res = ItemResult(str(item.source), str(item.output), "video", "done")
     t0 = time.perf_counter()
-    replace = options.overwrite or manifest.owns(item.output)
+    replace = options.overwrite or replace
     if item.output.exists() and not replace:
         if options.skip_existing:
             res.status = "skipped"

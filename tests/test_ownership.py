@@ -1,0 +1,70 @@
+"""Nothing lost (issue 10): a job replaces only files it wrote itself, for that same source, and
+still unchanged since it wrote them. Through the API (no subprocess): these are job-logic tests."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorize_cli.api import Colorizer, RunOptions
+from colorize_cli.errors import OutputExistsError
+
+
+def _photo(path, seed=0):
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rng.integers(0, 255, (24, 32), dtype=np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cz(random_weights):
+    return Colorizer(weights=random_weights, engine="cpu")
+
+
+def _statuses(results):
+    return {r.source.rsplit("/", 1)[-1]: r.status for r in results}
+
+
+def test_skip_existing_never_replaces_a_users_file(tmp_path, cz):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "a.png"), _photo(src / "b.png", 1)
+    out.mkdir()
+    (out / "a.png").write_bytes(b"MINE")
+    got = _statuses(cz.run([src], out, RunOptions(skip_existing=True)))
+    assert got == {"a.png": "skipped", "b.png": "done"}
+    assert (out / "a.png").read_bytes() == b"MINE"
+    # the manifest must not have adopted the user's file: a plain rerun still calls it a conflict
+    with pytest.raises(OutputExistsError, match="a.png"):
+        list(cz.run([src], out, RunOptions()))
+    assert (out / "a.png").read_bytes() == b"MINE"
+
+
+def test_two_jobs_into_one_folder_do_not_replace_each_other(tmp_path, cz):
+    a, b, out = _photo(tmp_path / "A" / "x.png"), _photo(tmp_path / "B" / "x.png", 5), tmp_path / "out"
+    assert _statuses(cz.run([a.parent], out)) == {"x.png": "done"}
+    first = (out / "x.png").read_bytes()
+    with pytest.raises(OutputExistsError, match="x.png"):
+        list(cz.run([b.parent], out))
+    assert (out / "x.png").read_bytes() == first
+
+
+def test_user_edited_output_is_a_conflict_not_overwritten(tmp_path, cz):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "a.png")
+    assert _statuses(cz.run([src], out)) == {"a.png": "done"}
+    Image.fromarray(np.zeros((24, 32, 3), np.uint8)).save(out / "a.png")   # the user retouched it
+    edited = (out / "a.png").read_bytes()
+    with pytest.raises(OutputExistsError, match="a.png"):
+        list(cz.run([src], out))
+    assert (out / "a.png").read_bytes() == edited
+    assert _statuses(cz.run([src], out, RunOptions(overwrite=True))) == {"a.png": "done"}
+    assert (out / "a.png").read_bytes() != edited
+
+
+def test_own_output_is_redone_when_the_input_changes(tmp_path, cz):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "a.png")
+    assert _statuses(cz.run([src], out)) == {"a.png": "done"}
+    before = (out / "a.png").read_bytes()
+    _photo(src / "a.png", seed=9)
+    assert _statuses(cz.run([src], out)) == {"a.png": "done"}     # ours, unchanged: replaced
+    assert (out / "a.png").read_bytes() != before
