@@ -68,3 +68,20 @@ def test_own_output_is_redone_when_the_input_changes(tmp_path, cz):
     _photo(src / "a.png", seed=9)
     assert _statuses(cz.run([src], out)) == {"a.png": "done"}     # ours, unchanged: replaced
     assert (out / "a.png").read_bytes() != before
+
+
+def test_output_folder_inside_the_input_is_not_colorized_again(tmp_path, cz):
+    src = tmp_path / "in"
+    _photo(src / "a.png")
+    for _ in range(3):
+        results = list(cz.run([src], src / "colored"))
+        assert [r.source for r in results] == [str(src / "a.png")]
+    assert not (src / "colored" / "colored").exists()
+
+
+def test_a_dot_in_the_output_folder_name_keeps_archive_mode(tmp_path, cz):
+    src, out = tmp_path / "in", tmp_path / "colored.v1"
+    _photo(src / "a.png")
+    assert _statuses(cz.run([src], out)) == {"a.png": "done"}
+    assert (out / "colorize-manifest.sqlite").is_file() and (out / "a.png").is_file()
+    assert _statuses(cz.run([src], out)) == {"a.png": "skipped"}     # resumed, not a conflict

@@ -43,8 +43,10 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
         if src.is_dir():
             root_out = (out / src.resolve().name if many else out) if out else \
                 src.resolve().with_name(src.resolve().name + suffix)
+            skip = root_out.resolve()   # an output folder inside the input is not input
             found = sorted(p for p in src.rglob("*") if p.is_file() and kind_of(p)
-                           and not any(part.startswith(".") for part in p.relative_to(src).parts))
+                           and not any(part.startswith(".") for part in p.relative_to(src).parts)
+                           and not p.resolve().is_relative_to(skip))
             for p in found:
                 dst = root_out / p.relative_to(src)
                 items.append(WorkItem(p, _with_ext(dst, output_ext), kind_of(p)))

@@ -33,10 +33,15 @@ def expand_inputs(inputs) -> list[str]:
 
 
 def job_root(inputs: list[str], out) -> Path | None:
-    """Where the manifest lives: the output folder of an archive run (None for loose files)."""
+    """Where the manifest lives: the output folder of an archive run (None for loose files).
+
+    A folder in, or several inputs, make an archive run whatever `-o` looks like (`colored.v1`
+    is a folder name too); a single file with `-o` goes to a folder only when `-o` is one.
+    """
     if out is not None:
         o = Path(out)
-        if o.is_dir() or (not o.suffix and not o.exists()) or len(inputs) > 1:
+        if len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or o.is_dir() \
+                or (not o.suffix and not o.exists()):
             return o
         return None
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
