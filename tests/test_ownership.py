@@ -85,3 +85,15 @@ def test_a_dot_in_the_output_folder_name_keeps_archive_mode(tmp_path, cz):
     assert _statuses(cz.run([src], out)) == {"a.png": "done"}
     assert (out / "colorize-manifest.sqlite").is_file() and (out / "a.png").is_file()
     assert _statuses(cz.run([src], out)) == {"a.png": "skipped"}     # resumed, not a conflict
+
+
+def test_a_non_utf8_file_name_is_processed_and_resumed(tmp_path, cz):
+    import os
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "ok.png")
+    _photo(src / os.fsdecode(b"bad\xff.png"), 2)
+    got = [r.status for r in cz.run([src], out)]
+    assert got == ["done", "done"], got
+    assert (out / os.fsdecode(b"bad\xff.png")).is_file()
+    assert [r.status for r in cz.run([src], out)] == ["skipped", "skipped"]

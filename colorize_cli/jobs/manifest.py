@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def key(path: str | Path) -> str:
+    """The manifest's text for a path: absolute, and valid UTF-8 whatever the file system holds
+    (bytes that are not UTF-8 appear as \\xNN), so any file name can be recorded."""
+    raw = os.fsencode(Path(path).resolve())
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def config_hash(settings: dict) -> str:
@@ -96,7 +104,7 @@ class Manifest:
 
     def get(self, source: Path, segment: int = -1) -> Record | None:
         row = self.db.execute("SELECT * FROM items WHERE source=? AND segment=?",
-                              (str(Path(source).resolve()), segment)).fetchone()
+                              (key(source), segment)).fetchone()
         return Record(*row) if row else None
 
     def records(self) -> list[Record]:
@@ -108,8 +116,8 @@ class Manifest:
         rec = self.get(source, segment)
         if rec is None or rec.status != "done" or rec.fingerprint != fp or rec.config != config:
             return False
-        out = Path(rec.output)
-        if out.resolve() != Path(output).resolve() or not out.is_file():
+        out = Path(output)
+        if rec.output != key(out) or not out.is_file():
             return False
         st = out.stat()
         if st.st_size != rec.output_size:
@@ -123,7 +131,7 @@ class Manifest:
         (same size, and same mtime or same sha256): only then may redoing the source replace it."""
         rec = self.get(source, segment)
         out = Path(output)
-        if rec is None or rec.output_sha256 is None or Path(rec.output) != out.resolve() or not out.is_file():
+        if rec is None or rec.output_sha256 is None or rec.output != key(out) or not out.is_file():
             return False
         st = out.stat()
         if st.st_size != rec.output_size:
@@ -139,12 +147,14 @@ class Manifest:
             size, mtime = st.st_size, st.st_mtime_ns
         else:   # redoing or failing keeps the identity of the file written earlier (still ours)
             rec = self.get(source, segment)
-            if rec is not None and Path(rec.output) == out.resolve():
+            if rec is not None and rec.output == key(out):
                 sha, size, mtime = rec.output_sha256, rec.output_size, rec.output_mtime_ns
+        if error is not None:   # messages name files, whose names need not be UTF-8
+            error = error.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            (str(Path(source).resolve()), segment, fp, config, kind, status,
-                             str(out.resolve()), sha, size, mtime, frames, seconds, error, time.time()))
+                            (key(source), segment, fp, config, kind, status,
+                             key(out), sha, size, mtime, frames, seconds, error, time.time()))
 
     def summary(self) -> dict:
         counts = dict(self.db.execute("SELECT status, COUNT(*) FROM items WHERE segment=-1 GROUP BY status"))
