@@ -55,6 +55,7 @@ class RunOptions:
     output_ext: str | None = None
     max_pixels: int | None = None
     segment_seconds: float | None = None   # films longer than this are done in keyframe segments
+    reset_manifest: bool = False           # set a damaged job manifest aside and start afresh
 
 
 class Colorizer:
@@ -125,7 +126,8 @@ class Colorizer:
         what is done and unchanged, and redoes what failed, was interrupted or changed.
         """
         options = options or RunOptions()
-        plan = make_plan(inputs, out, options.output_ext, options.overwrite, options.skip_existing)
+        plan = make_plan(inputs, out, options.output_ext, options.overwrite, options.skip_existing,
+                         reset_manifest=options.reset_manifest)
         yield from run_job(self, plan, options, on_item, on_frames, verify)
 
     def process(self, item: WorkItem, options: RunOptions, on_frames: Callable | None = None,

@@ -97,3 +97,36 @@ def test_a_non_utf8_file_name_is_processed_and_resumed(tmp_path, cz):
     assert got == ["done", "done"], got
     assert (out / os.fsdecode(b"bad\xff.png")).is_file()
     assert [r.status for r in cz.run([src], out)] == ["skipped", "skipped"]
+
+
+def test_a_second_job_on_the_same_folder_is_refused_until_the_first_ends(tmp_path, cz):
+    from colorize_cli.errors import UsageError
+    from colorize_cli.jobs.lock import JobLock
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "a.png")
+    other = JobLock(out).acquire()          # another run holding the folder
+    try:
+        with pytest.raises(UsageError, match="another colorize job is writing here"):
+            list(cz.run([src], out))
+        assert not (out / "a.png").exists()
+    finally:
+        other.release()
+    assert _statuses(cz.run([src], out)) == {"a.png": "done"}   # a released (or dead) holder: go
+
+
+def test_damaged_manifest_one_line_then_reset(tmp_path, cz, cli):
+    from colorize_cli.errors import UsageError
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "a.png")
+    out.mkdir()
+    (out / "colorize-manifest.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(UsageError, match="damaged.*--reset-manifest"):
+        list(cz.run([src], out))
+    r = cli("status", out)
+    assert r.returncode == 2 and "colorize-manifest.sqlite" in r.stderr and "Traceback" not in r.stderr
+    assert _statuses(cz.run([src], out, RunOptions(reset_manifest=True))) == {"a.png": "done"}
+    assert list(out.glob("colorize-manifest.sqlite.damaged-*"))        # kept aside, not deleted
+    r = cli("status", out, "--json")
+    assert r.returncode == 0 and '"done": 1' in r.stdout

@@ -15,9 +15,13 @@ def status(folder, as_json):
     from colorize_cli.errors import UsageError
     from colorize_cli.jobs.manifest import Manifest
 
-    m = Manifest.open_existing(folder)
-    if m is None:
+    from pathlib import Path
+
+    from colorize_cli.jobs.manifest import NAME
+
+    if not (Path(folder) / NAME).is_file():
         raise UsageError(f"{folder}: no colorize manifest here")
+    m = Manifest(folder, readonly=True)   # status only reads: works on a read-only folder too
     s = m.summary()
     m.close()
     if as_json:

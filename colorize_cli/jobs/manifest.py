@@ -80,19 +80,47 @@ class Record:
 
 
 class Manifest:
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, readonly: bool = False):
         self.path = Path(folder) / NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        try:
+            if readonly:
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
+                                          isolation_level=None)
+                self.db.execute("SELECT count(*) FROM items").fetchone()
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as e:
+            from colorize_cli.errors import UsageError
+
+            if readonly or "readonly" in str(e) or "unable to open" in str(e):
+                raise UsageError(f"{self.path}: cannot open the job manifest ({e})") from None
+            raise UsageError(f"{self.path}: the job manifest is damaged ({e}); rerun with --reset-manifest "
+                             f"to set it aside and start the job's record afresh") from None
 
     @classmethod
     def open_existing(cls, folder: str | Path) -> "Manifest | None":
         return cls(folder) if (Path(folder) / NAME).is_file() else None
 
+    @classmethod
+    def reset(cls, folder: str | Path) -> Path | None:
+        """Move a (damaged) manifest aside as NAME.damaged-<time>; returns where it went."""
+        path = Path(folder) / NAME
+        if not path.is_file():
+            return None
+        aside = path.with_name(f"{NAME}.damaged-{int(time.time())}")
+        path.replace(aside)
+        for extra in ("-wal", "-shm"):
+            Path(str(path) + extra).unlink(missing_ok=True)
+        return aside
+
     def close(self) -> None:
         self.db.close()
+        lock = getattr(self, "lock", None)
+        if lock is not None:
+            lock.release()
 
     def set_job(self, **values) -> None:
         with self.db:

@@ -59,12 +59,14 @@ class Plan:
 
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
-              use_manifest=True) -> Plan:
+              use_manifest=True, reset_manifest=False) -> Plan:
     inputs = expand_inputs(inputs)
     items = discover(inputs, out, output_ext=output_ext)
     if not items:
         raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)))
     root = job_root(inputs, out) if use_manifest else None
+    if root is not None and reset_manifest:
+        Manifest.reset(root)
     manifest = Manifest.open_existing(root) if root is not None else None
     conflicts = [it.output for it in items if it.output.exists()
                  and not (manifest is not None and manifest.owns(it.source, it.output))]
@@ -97,7 +99,15 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
     if plan.root is None:
         return None
     check_writable(plan.root)
-    manifest = plan.manifest or Manifest(plan.root)
+    from colorize_cli.jobs.lock import JobLock
+
+    lock = JobLock(plan.root).acquire()   # before the manifest changes: one writer per folder
+    try:
+        manifest = plan.manifest or Manifest(plan.root)
+    except BaseException:
+        lock.release()
+        raise
+    manifest.lock = lock
     manifest.set_job(config=config, settings=settings, total_items=len(plan.items), started=time.time(), **extra)
     return manifest
 

@@ -1,0 +1,42 @@
+"""One job at a time per output folder: an advisory lock held while a run writes there.
+
+flock(2) locks die with their process, so a run killed by kill -9 leaves no stale lock: the
+next run simply gets it. The lock file holds the holder's pid and host for the message.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from colorize_cli.errors import UsageError
+
+NAME = ".colorize-lock"
+
+
+class JobLock:
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder) / NAME
+        self.fd: int | None = None
+
+    def acquire(self) -> "JobLock":
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise UsageError(f"{self.path.parent}: another colorize job is writing here ({holder}); "
+                             f"wait for it to finish or stop it") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)   # closing drops the flock
+            self.fd = None
