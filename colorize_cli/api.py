@@ -151,8 +151,12 @@ class Colorizer:
             res.status, res.error = "failed", f"{item.source}: out of memory"
         except FileExistsError as e:
             res.status, res.error = "failed", str(e)
-        except OSError as e:
-            res.status, res.error = "failed", f"{item.source}: {e.strerror or e}"
+        except OSError as e:   # name the file that failed: a full disk is the output's problem
+            import errno
+
+            where = item.output if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else \
+                (e.filename or item.source)
+            res.status, res.error = "failed", f"{where}: {e.strerror or e}"
         except Exception as e:  # a bug or a library failure costs this item, not the batch
             res.status, res.error = "failed", f"{item.source}: unexpected error ({type(e).__name__}: {e})"
         res.seconds = round(time.perf_counter() - t0, 3)

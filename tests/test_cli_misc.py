@@ -71,3 +71,19 @@ def test_ray_missing_exit_3(tmp_path, random_weights):
             f"sys.exit(main(['run', {str(tmp_path)!r}, '--ray', '--weights', {str(random_weights)!r}]))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 3 and "pip install colorize-cli[ray]" in r.stderr
+
+
+def test_ctrl_c_during_start_up_exits_130_without_traceback(tmp_path):
+    """SIGINT while the command is still importing (torch takes seconds): exit 130, one line."""
+    import signal
+    import time
+
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
+    p = subprocess.Popen([sys.executable, "-m", "colorize_cli", "run", str(tmp_path / "a.png")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, (p.returncode, err[-500:])
+    assert "Traceback" not in err and "interrupted" in err
+    assert not list(tmp_path.glob("*_color*"))

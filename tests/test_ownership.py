@@ -130,3 +130,17 @@ def test_damaged_manifest_one_line_then_reset(tmp_path, cz, cli):
     assert list(out.glob("colorize-manifest.sqlite.damaged-*"))        # kept aside, not deleted
     r = cli("status", out, "--json")
     assert r.returncode == 0 and '"done": 1' in r.stdout
+
+
+def test_a_full_disk_names_the_output_not_the_input(tmp_path, cz, monkeypatch):
+    import errno
+
+    import colorize_cli.io.image as image_io
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(image_io, "write_photo", full)
+    src = _photo(tmp_path / "in" / "a.png")
+    (res,) = cz.run([src], tmp_path / "out.png")
+    assert res.status == "failed" and res.error == f"{tmp_path / 'out.png'}: No space left on device"
+    assert not (tmp_path / "out.png").exists()

@@ -27,10 +27,10 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    _register()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)  # clean up partial files on `kill` as on Ctrl-C
     try:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt)  # clean up partial files on `kill` as on Ctrl-C
+        _register()   # inside the try: Ctrl-C while importing is an interrupt too, not a traceback
         rv = cli.main(args=argv, prog_name="colorize", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Abort:
@@ -50,4 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:   # between handlers (start-up, shutdown)
+        print("interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
