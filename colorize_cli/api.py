@@ -103,13 +103,8 @@ class Colorizer:
     # --- files -----------------------------------------------------------------------------------
     def settings(self, options: RunOptions) -> dict:
         """Everything that changes the output bytes: a changed setting means redo, not skip."""
-        card = self.spec.card_info()
-        return {"model": self.spec.name, "weights": self.weights_id or card.get("sha256"),
-                "engine": self.engine.name, "render_size": self.predictor.render_size,
-                "temporal": options.temporal, "strength": options.temporal_strength,
-                "saturation": options.saturation, "codec": options.codec, "crf": options.crf,
-                "preset": options.preset, "format": options.output_ext,
-                "segments": options.segment_seconds}
+        return output_settings(self.spec.name, self.engine.name, self.weights_id, self.predictor.render_size,
+                               options)
 
     def plan(self, inputs: Iterable[str | Path], out: str | Path | None = None,
              options: RunOptions | None = None) -> list[WorkItem]:
@@ -193,6 +188,35 @@ class Colorizer:
         res.frames = stats.frames
         res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
         res.warnings.extend(stats.warnings + self.engine.notes)
+
+
+def output_settings(model: str, engine_name: str, weights_id: str | None, render_size: int | None,
+                    options: RunOptions) -> dict:
+    """The settings a run's outputs depend on (hashed into the manifest's config), computable
+    without loading the model: `--dry-run` admits items with exactly the real run's rule."""
+    from colorize_cli.models import get_spec
+
+    spec = get_spec(model)
+    card = spec.card_info()
+    size = render_size or card.get("render_size") or spec.input_size
+    size = max(spec.stride, round(size / spec.stride) * spec.stride)
+    return {"model": spec.name, "weights": weights_id or card.get("sha256"),
+            "engine": engine_name, "render_size": size,
+            "temporal": options.temporal, "strength": options.temporal_strength,
+            "saturation": options.saturation, "codec": options.codec, "crf": options.crf,
+            "preset": options.preset, "format": options.output_ext,
+            "segments": options.segment_seconds}
+
+
+def planned_config(model: str, engine: str, weights, render_size: int | None, options: RunOptions) -> str:
+    """The manifest config hash a run with these arguments would use (no model is loaded)."""
+    from colorize_cli.engines import select_engine
+    from colorize_cli.jobs.manifest import config_hash
+    from colorize_cli.models.registry import sha256
+
+    cls, _ = select_engine(engine)
+    weights_id = None if weights in ("default", None) else sha256(weights)
+    return config_hash(output_settings(model, cls.name, weights_id, render_size, options))
 
 
 def _ms(seconds: float) -> float:

@@ -144,3 +144,47 @@ def test_a_full_disk_names_the_output_not_the_input(tmp_path, cz, monkeypatch):
     (res,) = cz.run([src], tmp_path / "out.png")
     assert res.status == "failed" and res.error == f"{tmp_path / 'out.png'}: No space left on device"
     assert not (tmp_path / "out.png").exists()
+
+
+def test_dry_run_admits_items_as_the_real_run_does(tmp_path, cz, cli, random_weights):
+    import json
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    for i in range(3):
+        _photo(src / f"p{i}.png", i)
+    list(cz.run([src], out))
+
+    def plan(*extra):
+        r = cli("run", src, "-o", out, "--weights", random_weights, "--engine", "cpu", "--dry-run", "--json", *extra)
+        assert r.returncode == 0, r.stderr
+        lines = [json.loads(x) for x in r.stdout.splitlines()]
+        return {x["source"].rsplit("/", 1)[-1]: x["state"] for x in lines[:-1]}, lines[-1]["plan"]
+
+    states, summary = plan()
+    assert set(states.values()) == {"done"} and summary["to_do"] == 0 and summary["existing_outputs"] == 3
+    assert summary["estimated_seconds"] in (0, 0.0)
+    _photo(src / "p1.png", 7)                                         # a changed input
+    states, summary = plan()
+    assert states == {"p0.png": "done", "p1.png": "redo", "p2.png": "done"} and summary["to_do"] == 1
+    states, summary = plan("--saturation", "0.5")                    # a changed setting: all redone
+    assert set(states.values()) == {"redo"}
+    assert [r.status for r in cz.run([src], out)] == ["skipped", "done", "skipped"]   # as planned
+
+
+def test_status_calls_a_dead_runs_items_interrupted_and_a_new_run_redoes_them(tmp_path, cz):
+    from colorize_cli.jobs.manifest import Manifest, fingerprint
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    a, b = _photo(src / "a.png"), _photo(src / "b.png", 1)
+    list(cz.run([src], out))
+    m = Manifest(out)                                   # a run that died while doing b.png
+    rec = m.get(b)
+    m.mark(b, out / "b.png", "image", fingerprint(b), rec.config, "running")
+    s = m.summary()
+    assert (s["running"], s["interrupted"]) == (0, 1)   # nobody holds the job's lock: not running
+    m.close()
+    (out / "b.png").unlink()
+    assert _statuses(cz.run([src], out)) == {"a.png": "skipped", "b.png": "done"}
+    m = Manifest(out)
+    assert m.summary()["interrupted"] == 0 and m.get(b).status == "done"
+    m.close()

@@ -41,6 +41,8 @@ def test_segmented_equals_continuous(tmp_path, cli, random_weights):
     seam = max(int(np.abs(chroma_planes(x) - chroma_planes(y)).max()) for x, y in zip(a, b))
     assert seam <= 2  # warm-up makes the smoother's state at each boundary (almost) continuous
     assert not (tmp_path / "seg" / ".colorize-work").exists() or not any((tmp_path / "seg" / ".colorize-work").rglob("*.mkv"))
+    status = json.loads(cli("status", tmp_path / "seg", "--json").stdout)
+    assert status["frames"] == 120 and status["done"] == 1   # the film counted once, not once per segment
 
 
 def test_crash_costs_at_most_one_segment(tmp_path, cli, random_weights, monkeypatch):

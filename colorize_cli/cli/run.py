@@ -66,8 +66,11 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
                       reset_manifest=reset_manifest)
     plan = make_plan(inputs, output, output_ext, overwrite, skip_existing, reset_manifest=reset_manifest)  # usage errors before any work
     if dry_run:
+        from colorize_cli.api import planned_config
         from colorize_cli.jobs.plan import print_plan
-        return print_plan(plan, as_json)
+        config = planned_config(model, engine, weights or "default", render_size, opts) \
+            if plan.manifest is not None else None
+        return print_plan(plan, as_json, opts, config)
     if ray_address is not None:
         from colorize_cli.jobs.ray_runner import run_on_ray
         results = run_on_ray(plan, opts, ray_address, model=model, engine=engine, weights=weights,

@@ -29,7 +29,8 @@ def status(folder, as_json):
         return 0
     eta = f", ETA {s['eta_seconds']:.0f} s" if s["eta_seconds"] else ""
     click.echo(f"{s['done']}/{s['total']} done, {s['failed']} failed, {s['pending']} pending, "
-               f"{s['running']} running; {s['frames']} frames at {s['fps']} fps{eta}")
+               f"{s['running']} running, {s['interrupted']} interrupted (redone by the next run); "
+               f"{s['frames']} frames at {s['fps']} fps{eta}")
     for f in s["failures"]:
         click.echo(f"  failed: {f['error']}")
     return 0

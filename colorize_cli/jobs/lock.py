@@ -36,6 +36,24 @@ class JobLock:
         self.fd = fd
         return self
 
+    @staticmethod
+    def held(folder: str | Path) -> bool:
+        """Is a job writing to `folder` right now? (read-only check; a dead holder holds nothing)"""
+        import fcntl
+
+        path = Path(folder) / NAME
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
     def release(self) -> None:
         if self.fd is not None:
             os.close(self.fd)   # closing drops the flock

@@ -184,18 +184,32 @@ class Manifest:
                             (key(source), segment, fp, config, kind, status,
                              key(out), sha, size, mtime, frames, seconds, error, time.time()))
 
+    def recover(self) -> int:
+        """At the start of a run (lock held): rows left `running` by a run that died are
+        `interrupted` (redone by this run). Returns how many."""
+        with self.db:
+            return self.db.execute("UPDATE items SET status='interrupted' WHERE status='running'").rowcount
+
     def summary(self) -> dict:
+        from colorize_cli.jobs.lock import JobLock
+
         counts = dict(self.db.execute("SELECT status, COUNT(*) FROM items WHERE segment=-1 GROUP BY status"))
+        if counts.get("running") and not JobLock.held(self.path.parent):   # its run is gone
+            counts["interrupted"] = counts.get("interrupted", 0) + counts.pop("running")
+        # films count once: their own row, not also their segments' rows
         frames, seconds = self.db.execute(
-            "SELECT COALESCE(SUM(frames),0), COALESCE(SUM(seconds),0) FROM items WHERE status='done'").fetchone()
+            "SELECT COALESCE(SUM(frames),0), COALESCE(SUM(seconds),0) FROM items "
+            "WHERE status='done' AND segment=-1").fetchone()
         job = self.job()
         total = job.get("total_items", sum(counts.values()))
         done = counts.get("done", 0)
         fps = frames / seconds if seconds else 0.0
-        remaining = max(0, total - done - counts.get("failed", 0))
+        remaining = max(0, total - done - counts.get("failed", 0) - counts.get("skipped", 0))
         per_item = seconds / done if done else None
         return {"manifest": str(self.path), "total": total, "done": done, "failed": counts.get("failed", 0),
-                "running": counts.get("running", 0), "pending": remaining - counts.get("running", 0),
+                "skipped": counts.get("skipped", 0),
+                "running": counts.get("running", 0), "interrupted": counts.get("interrupted", 0),
+                "pending": remaining - counts.get("running", 0),
                 "frames": frames, "fps": round(fps, 2),
                 "eta_seconds": round(per_item * remaining, 1) if per_item is not None else None,
                 "failures": [{"source": r.source, "error": r.error} for r in self.records()

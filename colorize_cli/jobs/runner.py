@@ -108,6 +108,7 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
         lock.release()
         raise
     manifest.lock = lock
+    manifest.recover()
     manifest.set_job(config=config, settings=settings, total_items=len(plan.items), started=time.time(), **extra)
     return manifest
 
