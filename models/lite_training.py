@@ -44,6 +44,7 @@ class LiteConfig:
     finetune_minutes: float = 40.0
     finetune_from_block: int = 4      # encoder blocks from this index (and conv_head) train in stage 2
     checkpoint_minutes: float = 3.0
+    max_steps: int = 0                # per stage, 0 = no limit (tests count steps, never seconds)
     seed: int = 0
 
 
@@ -248,7 +249,7 @@ class LiteTrainer:
         t_last, t_ck = time.time(), time.time()
         smooth = None
         lrs = [g["lr"] for g in opt.param_groups]
-        while spent < budget:
+        while spent < budget and not (self.cfg.max_steps and step >= self.cfg.max_steps):
             module.train()
             if encoder_bn_frozen:
                 self.net.encoder.eval()
@@ -266,7 +267,8 @@ class LiteTrainer:
             spent += now - t_last
             t_last = now
             smooth = parts if smooth is None else {k: 0.98 * smooth[k] + 0.02 * v for k, v in parts.items()}
-            if now - t_ck > self.cfg.checkpoint_minutes * 60 or spent >= budget:
+            last = spent >= budget or (self.cfg.max_steps and step >= self.cfg.max_steps)
+            if now - t_ck > self.cfg.checkpoint_minutes * 60 or last:
                 row = {"step": step, "seconds": round(spent), **smooth, **self.validate()}
                 state["history"].append(row)
                 self.say(stage=stage, **row)
