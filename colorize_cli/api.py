@@ -56,6 +56,7 @@ class RunOptions:
     max_pixels: int | None = None
     segment_seconds: float | None = None   # films longer than this are done in keyframe segments
     reset_manifest: bool = False           # set a damaged job manifest aside and start afresh
+    allow_truncated: bool = False          # finish damaged films with what is there (noted), not fail
 
 
 class Colorizer:
@@ -184,7 +185,7 @@ class Colorizer:
             sink = VideoSink(item.output, src, settings, options.overwrite)
             smoother = make_smoother(options.temporal, options.temporal_strength)
             stats = colorize_video(src, sink, self.predictor, smoother, self.batch_size, on_frames,
-                                   saturation=options.saturation)
+                                   saturation=options.saturation, allow_truncated=options.allow_truncated)
         res.frames = stats.frames
         res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
         res.warnings.extend(stats.warnings + self.engine.notes)

@@ -39,6 +39,9 @@ from .common import engine_option, err_console, model_option, print_json, show_p
 @click.option("--dry-run", is_flag=True, help="print the plan (no model is loaded, nothing is written)")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None,
               help="distribute over a Ray cluster (ADDRESS, or local when given without one)")
+@click.option("--allow-truncated", is_flag=True,
+              help="finish damaged or cut films with the frames and streams that are there (noted in the "
+                   "result) instead of failing them")
 @click.option("--reset-manifest", is_flag=True,
               help="set a damaged job manifest aside (kept as .damaged-TIME) and start its record afresh")
 @click.option("--threads", type=click.IntRange(1, 1024),
@@ -47,7 +50,7 @@ from .common import engine_option, err_console, model_option, print_json, show_p
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per item, then a summary, on stdout")
 def run(inputs, output, model, engine, weights, batch_size, render_size, temporal, temporal_strength,
         saturation, codec, crf, preset, output_ext, max_pixels, overwrite, skip_existing, segment_seconds, verify, dry_run,
-        ray_address, reset_manifest, threads, as_json):
+        ray_address, allow_truncated, reset_manifest, threads, as_json):
     """Colorize photos and videos (files, folders, globs, @list.txt).
 
     Archive runs (a folder in, or -o FOLDER) keep a manifest in the output folder; running the same
@@ -63,7 +66,7 @@ def run(inputs, output, model, engine, weights, batch_size, render_size, tempora
     opts = RunOptions(overwrite=overwrite, skip_existing=skip_existing, codec=codec, crf=crf, preset=preset,
                       temporal=temporal, temporal_strength=temporal_strength, saturation=saturation,
                       output_ext=output_ext, max_pixels=max_pixels, segment_seconds=segment_seconds,
-                      reset_manifest=reset_manifest)
+                      reset_manifest=reset_manifest, allow_truncated=allow_truncated)
     plan = make_plan(inputs, output, output_ext, overwrite, skip_existing, reset_manifest=reset_manifest)  # usage errors before any work
     if dry_run:
         from colorize_cli.api import planned_config

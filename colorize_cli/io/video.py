@@ -102,6 +102,9 @@ class VideoSource:
             raise MediaError(f"{self.path}: unsupported video codec")
         self.video.thread_type = "AUTO"
         self.passthrough = [s for s in self.container.streams if s.type in PASSTHROUGH]
+        # streams the output will not carry: said in a note, never dropped silently
+        self.dropped = [f"stream #{s.index} ({s.type}, {s.codec_context.name if s.codec_context else 'unknown'})"
+                        for s in self.container.streams if s is not self.video and s not in self.passthrough]
         self.frames_declared = self.video.frames or None
         self.decoded = 0
         self.last_time: float | None = None
@@ -115,22 +118,37 @@ class VideoSource:
         self.window = (start, end, warm_start)
         self.passthrough = []
 
-    def check_complete(self) -> None:
-        """Raise if the file ended early: fewer frames than declared, or well short of its duration."""
+    def check_complete(self, allow_truncated: bool = False) -> str | None:
+        """Raise if the file ended early (see `missing`); with allow_truncated, return the note."""
         if self.window is not None:
-            return  # a segment: the join checks the whole film
-        if self.frames_declared and self.decoded < self.frames_declared:
-            raise MediaError(f"{self.path}: truncated or damaged: decoded {self.decoded} of "
-                             f"{self.frames_declared} frames")
+            return None  # a segment: the join checks the whole film
+        problem = self.missing(self.decoded, self.last_time)
+        if problem and not allow_truncated:
+            raise MediaError(f"{self.path}: truncated or damaged: {problem} (--allow-truncated keeps what is there)")
+        return f"truncated source, kept as is: {problem}" if problem else None
+
+    def missing(self, frames: int, last_time: float | None) -> str | None:
+        """What is missing when `frames` frames were decoded, the last starting at `last_time`:
+        fewer frames than the stream declares, or a last frame ending before the declared end by
+        more than 2 frame intervals (the stream's own duration) or 0.5 s (only the container's,
+        which may include longer audio)."""
+        if self.frames_declared and frames < self.frames_declared:
+            return f"decoded {frames} of {self.frames_declared} frames"
         v = self.video
-        expected = float(v.duration * v.time_base) if v.duration else \
-            (self.container.duration / av.time_base if self.container.duration else None)
-        if expected and self.last_time is not None:
-            start = float(v.start_time * v.time_base) if v.start_time else 0.0
-            shortfall = start + expected - self.last_time
-            if shortfall > 1.0 + 0.02 * expected:
-                raise MediaError(f"{self.path}: truncated or damaged: video ends at {self.last_time:.2f}s "
-                                 f"of {expected:.2f}s ({self.decoded} frames decoded)")
+        rate = float(v.average_rate or v.guessed_rate or 25)
+        if v.duration:
+            expected, tol = float(v.duration * v.time_base), 2 / rate
+        elif self.container.duration:
+            expected, tol = self.container.duration / av.time_base, max(0.5, 2 / rate)
+        else:
+            return None
+        if last_time is None:
+            return f"no frames of {expected:.2f}s"
+        start = float(v.start_time * v.time_base) if v.start_time else 0.0
+        ended = last_time + 1 / rate
+        if start + expected - ended > tol:
+            return f"video ends at {ended:.2f}s of {start + expected:.2f}s ({frames} frames)"
+        return None
 
     @property
     def estimated_frames(self) -> int | None:
@@ -221,7 +239,9 @@ class VideoSink:
         self.stream_map = {}
         self.encoded = 0
         self.codec = None
-        self.warnings: list[str] = []
+        self.muxed: dict[int, int] = {}   # source stream index -> packets copied
+        self.warnings: list[str] = [f"{d} not copied: the output holds the colorized video and the audio "
+                                    f"and subtitle streams" for d in source.dropped]
 
     def open(self, tags: FrameTags, width: int, height: int) -> None:
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -302,11 +322,25 @@ class VideoSink:
         out = self.stream_map.get(packet.stream.index)
         if out is None:
             return
+        index = packet.stream.index
         packet.stream = out
+        self.muxed[index] = self.muxed.get(index, 0) + 1
         try:
             self.container.mux(packet)
         except av.FFmpegError as e:
             raise MediaError(f"{self.source.path}: cannot copy a {out.type} packet ({_reason(e)})") from None
+
+    def missing_streams(self) -> list[str]:
+        """Copied streams that lost packets: none at all, or (audio) fewer than the stream declares.
+        Subtitle tracks may declare an empty closing sample that is never a packet: not counted."""
+        lost = []
+        for s in self.source.passthrough:
+            n = self.muxed.get(s.index, 0)
+            if not n:
+                lost.append(f"{s.type} stream #{s.index} (no packets)")
+            elif s.type == "audio" and s.frames and n < s.frames:
+                lost.append(f"{s.type} stream #{s.index} ({n} of {s.frames} packets)")
+        return lost
 
     def finish(self) -> None:
         """Flush, close and publish under the final name."""

@@ -219,7 +219,7 @@ class FilmJob:
                 raise ColorizeError(f"{item.source}: " + "; ".join(self.errors))
             replace = options.overwrite or self.replace
             res.frames = finish_film(item.source, [self.part(s) for s in self.segments], item.output,
-                                     self.folder, replace)
+                                     self.folder, replace, options.allow_truncated, res.warnings)
         except (ColorizeError, OSError) as e:
             res.status, res.error = "failed", str(e)
         res.seconds = round(time.perf_counter() - self.t0, 3)

@@ -220,7 +220,8 @@ def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frame
                 if on_frames:
                     on_frames(n)
             parts.append(part)
-        res.frames = finish_film(item.source, parts, item.output, folder, overwrite=replace)
+        res.frames = finish_film(item.source, parts, item.output, folder, overwrite=replace,
+                                 allow_truncated=options.allow_truncated, warnings=res.warnings)
         res.warnings.append(f"{len(segments)} segments, {len(segments) - redone} reused from an earlier run")
     except ColorizeError as e:
         res.status, res.error = "failed", str(e)

@@ -97,11 +97,16 @@ def process_segment(colorizer, source: Path, seg: Segment, out: Path, options) -
     return stats.frames
 
 
-def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool) -> int:
-    """Stream-copy the segments' video and the source's audio/subtitles into `output`."""
+def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool,
+                  check=None) -> tuple[int, float | None]:
+    """Stream-copy the segments' video and the source's audio/subtitles into `output`.
+
+    Returns (frames, start time of the last frame). `check(frames, last_time)` runs before the
+    file is published under its final name (it may raise: then nothing is published)."""
     tmp = partial_path(output)
     out = None
     frames = 0
+    last = None
     try:
         with av.open(str(source)) as src:
             out = av.open(str(tmp), "w")
@@ -131,11 +136,16 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
                 if kind == 0:
                     p.stream = vout
                     frames += 1
+                    if p.pts is not None:
+                        t = float(p.pts * p.time_base)
+                        last = t if last is None else max(last, t)
                 else:
                     p.stream = mapping[p.stream.index]
                 out.mux(p)
             out.close()
             out = None
+        if check is not None:
+            check(frames, last)
         publish(tmp, output, overwrite)
     except av.FFmpegError as e:
         raise MediaError(f"{source}: joining segments failed ({e})") from None
@@ -146,7 +156,7 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
             except Exception:  # the partial file is discarded below anyway
                 pass
         discard(tmp)
-    return frames
+    return frames, last
 
 
 def declared_frames(path: Path) -> int:
@@ -155,13 +165,25 @@ def declared_frames(path: Path) -> int:
         return c.streams.video[0].frames or 0
 
 
-def finish_film(source: Path, parts: list[Path], output: Path, folder: Path, overwrite: bool) -> int:
-    """Join the segments, check no frame went missing, remove the work folder; returns frames."""
+def finish_film(source: Path, parts: list[Path], output: Path, folder: Path, overwrite: bool,
+                allow_truncated: bool = False, warnings: list | None = None) -> int:
+    """Join the segments, check the whole film is there (the rule of VideoSource.missing, on the
+    joined frames), remove the work folder; returns frames."""
     import shutil
 
-    frames = join_segments(source, parts, output, overwrite)
-    declared = declared_frames(source)
-    if declared and frames != declared:
-        raise MediaError(f"{source}: joined {frames} frames, the film has {declared}")
+    from colorize_cli.io.video import VideoSource
+
+    def check(frames, last):
+        declared = declared_frames(source)
+        if declared and frames > declared:
+            raise MediaError(f"{source}: joined {frames} frames, the film has {declared}")
+        with VideoSource(source) as src:
+            problem = src.missing(frames, last)
+        if problem and not allow_truncated:
+            raise MediaError(f"{source}: truncated or damaged: {problem} (--allow-truncated keeps what is there)")
+        if problem and warnings is not None:
+            warnings.append(f"truncated source, kept as is: {problem}")
+
+    frames, _ = join_segments(source, parts, output, overwrite, check)
     shutil.rmtree(folder, ignore_errors=True)
     return frames

@@ -132,7 +132,7 @@ def _dtype(bits: int):
 
 def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredictor, smoother=None,
                    batch_size: int = 8, on_frames=None, queue_size: int = 2,
-                   saturation: float = 1.0) -> VideoStats:
+                   saturation: float = 1.0, allow_truncated: bool = False) -> VideoStats:
     """Colorize `source` into `sink`. Raises MediaError; the sink is discarded on any failure."""
     stats = VideoStats()
     stop = threading.Event()
@@ -244,7 +244,12 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
         if sink.container is None:
             raise MediaError(f"{source.path}: no decodable video frames")
         _drain(packets_q, sink)
-        source.check_complete()
+        note = source.check_complete(allow_truncated)
+        lost = sink.missing_streams()
+        if lost and not allow_truncated:
+            raise MediaError(f"{source.path}: truncated or damaged: missing data in {', '.join(lost)} "
+                             f"(--allow-truncated keeps what is there)")
+        stats.warnings += ([note] if note else []) + [f"{s}: missing in the source, kept what is there" for s in lost]
         if sink.encoded != source.decoded:
             raise MediaError(f"{source.path}: wrote {sink.encoded} frames but decoded {source.decoded}")
         sink.finish()
