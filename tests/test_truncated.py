@@ -117,3 +117,31 @@ def test_a_cut_audio_track_is_not_lost_without_a_word(tmp_path, cz):
                                           f"{s.passthrough[0].frames} packets)"]
         sink.muxed = {1: s.passthrough[0].frames}
         assert sink.missing_streams() == []
+
+
+def test_segmented_film_keeps_its_time_base_and_every_timestamp(tmp_path, cz):
+    """29.97 fps at time base 1/30000: a segmented run must not round timestamps (issue 10, 11)."""
+    from fractions import Fraction
+
+    from media import frame_times
+
+    src = make_clip(tmp_path / "ntsc.mp4", frames=90, size=(64, 48), rate=Fraction(30000, 1001),
+                    time_base=Fraction(1, 30000), pts=[i * 1001 for i in range(90)])
+    (res,) = cz.run([src], tmp_path / "out", RunOptions(segment_seconds=1.0, codec="libx264"))
+    assert res.status == "done", res.error
+    out = tmp_path / "out" / "ntsc.mp4"
+    with av.open(str(out)) as c, av.open(str(src)) as s:
+        assert c.streams.video[0].time_base == s.streams.video[0].time_base
+    assert frame_times(out) == frame_times(src)
+
+
+@pytest.mark.parametrize("ext", [".avi", ".flv", ".mpg"])
+def test_containers_without_b_frames_keep_frame_order_and_times(tmp_path, cz, ext):
+    from media import frame_times
+
+    src = make_clip(tmp_path / "src.mkv", frames=30, size=(64, 48), rate=25, audio=False)
+    (res,) = cz.run([src], tmp_path / f"out{ext}", RunOptions(codec="mpeg2video" if ext == ".mpg" else None))
+    assert res.status == "done", res.error
+    t_out, t_src = frame_times(tmp_path / f"out{ext}"), frame_times(src)
+    assert len(t_out) == 30 and t_out == sorted(t_out)
+    assert [round(t - t_out[0], 3) for t in t_out] == [round(t - t_src[0], 3) for t in t_src]

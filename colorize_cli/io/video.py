@@ -24,6 +24,10 @@ PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
 # AVColorSpace values -> our matrix names (unspecified: decided by frame height).
 MATRIX = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
 CODEC_FOR_EXT = {".webm": "libvpx-vp9", ".ogv": "libtheora"}
+# Containers that cannot carry B-frames' reordered timestamps: encode without B-frames.
+NO_BFRAMES = {".avi", ".flv", ".mpg", ".mpeg", ".vob", ".m2v"}
+# Containers that index frames by a constant rate: their time base is 1 / frame rate.
+RATE_TIMED = {".avi", ".mpg", ".mpeg", ".vob", ".m2v"}
 
 
 def working_format(name: str, bits: int) -> str:
@@ -253,8 +257,9 @@ class VideoSink:
             rate = src.average_rate or src.guessed_rate or Fraction(25)
             stream = self.container.add_stream(self.codec, rate=rate, options=self._options())
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-            stream.time_base = src.time_base
-            stream.codec_context.time_base = src.time_base
+            tb = 1 / Fraction(rate) if self.output.suffix.lower() in RATE_TIMED else src.time_base
+            stream.time_base = tb
+            stream.codec_context.time_base = tb
             stream.thread_type = "AUTO"
             if self.settings.threads:
                 stream.codec_context.thread_count = self.settings.threads
@@ -304,9 +309,10 @@ class VideoSink:
                 opts["b"] = "0"
         if self.codec in ("libx264", "libx265") and self.settings.preset:
             opts["preset"] = self.settings.preset
+        no_b = self.settings.no_bframes or self.output.suffix.lower() in NO_BFRAMES
         if self.codec == "libx265":
-            opts["x265-params"] = "log-level=error" + (":bframes=0" if self.settings.no_bframes else "")
-        if self.codec == "libx264" and self.settings.no_bframes:
+            opts["x265-params"] = "log-level=error" + (":bframes=0" if no_b else "")
+        elif no_b:
             opts["bf"] = "0"
         return opts
 

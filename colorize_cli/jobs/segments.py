@@ -78,7 +78,7 @@ def work_dir(root: Path, source: Path, fingerprint: str) -> Path:
 
 
 def segment_path(folder: Path, seg: Segment) -> Path:
-    return folder / f"seg-{seg.index:05d}.mkv"
+    return folder / f"seg-{seg.index:05d}.nut"   # NUT keeps any time base (MKV rounds to 1 ms)
 
 
 def process_segment(colorizer, source: Path, seg: Segment, out: Path, options) -> int:
@@ -113,6 +113,7 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
             out.metadata.update(src.metadata)
             first = av.open(str(parts[0]))
             vout = out.add_stream_from_template(first.streams.video[0])
+            vout.time_base = src.streams.video[0].time_base   # the source's, so no timestamp moves
             first.close()
             others = [s for s in src.streams if s.type in ("audio", "subtitle")]
             mapping = {s.index: out.add_stream_from_template(s) for s in others}
