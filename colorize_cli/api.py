@@ -150,7 +150,7 @@ class Colorizer:
         except OSError as e:   # name the file that failed: a full disk is the output's problem
             import errno
 
-            where = item.output if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else \
+            where = item.output if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG) else \
                 (e.filename or item.source)
             res.status, res.error = "failed", f"{where}: {e.strerror or e}"
         except Exception as e:  # a bug or a library failure costs this item, not the batch

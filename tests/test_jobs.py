@@ -226,3 +226,24 @@ def test_two_runs_at_once_one_works_the_other_says_why(tmp_path, cli, random_wei
         assert "another colorize job is writing here" in codes[1][1]
     assert len(list(out.rglob("*.png"))) == 12 and not list(out.rglob("*.partial*"))
     assert all(status == "done" for _, status, _, _ in _manifest_rows(out))
+
+
+def test_a_full_disk_fails_cleanly_and_resumes(tmp_path, cli, random_weights):
+    """Writes beyond a file-size limit fail like a full disk (EFBIG): the run reports failures in
+    one line each, leaves no partial file, and a later run completes to the clean result."""
+    import resource
+
+    src = _archive(tmp_path / "archive", n=9, video=False)
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (700, 900), np.uint8)).save(src / "big.png")
+    ref, out = tmp_path / "ref", tmp_path / "out"
+    assert cli("run", src, "-o", ref, "--weights", random_weights).returncode == 0
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))   # the big photo cannot fit
+    cmd = [sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(out), "--weights", str(random_weights)]
+    r = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=small_disk, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "big.png" in r.stderr and not list(out.rglob("*.partial*"))
+    assert cli("run", src, "-o", out, "--weights", random_weights).returncode == 0
+    assert _files(out) == _files(ref)

@@ -95,6 +95,9 @@ class Manifest:
         except sqlite3.DatabaseError as e:
             from colorize_cli.errors import UsageError
 
+            if not readonly and self.path.is_file() and self.path.stat().st_size == 0:
+                self.path.unlink()   # we just created it (e.g. on a full disk): leave nothing behind
+                raise UsageError(f"{self.path}: cannot create the job manifest ({e})") from None
             if readonly or "readonly" in str(e) or "unable to open" in str(e):
                 raise UsageError(f"{self.path}: cannot open the job manifest ({e})") from None
             raise UsageError(f"{self.path}: the job manifest is damaged ({e}); rerun with --reset-manifest "
