@@ -33,7 +33,7 @@ def test_cpu_engine_matches_reference(backend, tmp_path, monkeypatch):
     assert _rel_l2(engine.infer(L).numpy(), expected) <= 1e-4
 
 
-@pytest.mark.parametrize("name", ["baseline-cnn", "conv11", "pix2pix-mobilenet", "eccv16"])
+@pytest.mark.parametrize("name", ["baseline-cnn", "conv11", "pix2pix-mobilenet", "eccv16", "lite-unet"])
 def test_onnx_export_matches_pytorch(tmp_path, name):
     ort = pytest.importorskip("onnxruntime")
     from colorize_cli.engines.onnx_export import export_onnx
