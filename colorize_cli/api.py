@@ -21,7 +21,7 @@ from colorize_cli.io.discover import WorkItem
 from colorize_cli.jobs.runner import make_plan, run_job
 from colorize_cli.pipeline.predict import ChromaPredictor
 
-DEFAULT_MODEL = "baseline-cnn"
+DEFAULT_MODEL = "lite-unet"
 
 
 @dataclass

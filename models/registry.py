@@ -153,6 +153,7 @@ def save_weights(net: nn.Module, path: str | Path, card: dict) -> dict:
     state = {k: (v.half() if v.is_floating_point() else v).contiguous()
              for k, v in net.state_dict().items()}
     save_file(state, str(path))
+    path.chmod(0o644)   # safetensors writes through a private temporary file
     card = dict(card, sha256=sha256(path), bytes=path.stat().st_size)
     path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -86,13 +86,15 @@ class FlowSmoother(_Smoother):
     between the current L and the previous L warped along the same flow (Lab L units).
     """
 
+    PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}   # cv2.DISOPTICAL_FLOW_PRESET_*
+
     def __init__(self, strength: float = 0.8, cut_threshold: float = 0.3, fb_tol: float = 1.0,
-                 luma_tol: float = 6.0):
+                 luma_tol: float = 6.0, preset: str = "fast"):
         super().__init__(strength, cut_threshold)
         import cv2  # opencv-python-headless
 
         self.cv2 = cv2
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+        self.dis = cv2.DISOpticalFlow_create(self.PRESETS[preset])
         self.fb_tol, self.luma_tol = fb_tol, luma_tol
         self.prev_L8: np.ndarray | None = None
         self.prev_L: np.ndarray | None = None
