@@ -62,13 +62,14 @@ class RunOptions:
 class Colorizer:
     """A loaded model on an engine. Create once, use for many images and films."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, engine: str = "auto", batch_size: int = 8,
+    def __init__(self, model: str | None = None, engine: str = "auto", batch_size: int = 8,
                  render_size: int | None = None, weights: str | Path | None = "default",
                  require_weights: bool = True, threads: int | None = None):
         from colorize_cli.engines import select_engine
         from colorize_cli.models import create_model, get_spec
         from colorize_cli.models.registry import sha256
 
+        model = resolve_model(model, weights)
         spec = get_spec(model)
         if require_weights and weights == "default" and not spec.has_weights:
             raise UsageError(f"model {model!r} has no trained weights in this install; train it with "
@@ -191,6 +192,23 @@ class Colorizer:
         res.warnings.extend(stats.warnings + self.engine.notes)
 
 
+def resolve_model(model: str | None, weights=None) -> str:
+    """The model to build: as asked; else the one a weights file's card names; else the default."""
+    import json
+
+    if model:
+        return model
+    if weights not in (None, "default"):
+        card = Path(weights).with_suffix(".json")
+        try:
+            named = json.loads(card.read_text()).get("model") if card.is_file() else None
+        except (OSError, ValueError):
+            named = None
+        if named:
+            return named
+    return DEFAULT_MODEL
+
+
 def output_settings(model: str, engine_name: str, weights_id: str | None, render_size: int | None,
                     options: RunOptions) -> dict:
     """The settings a run's outputs depend on (hashed into the manifest's config), computable
@@ -217,6 +235,7 @@ def planned_config(model: str, engine: str, weights, render_size: int | None, op
 
     cls, _ = select_engine(engine)
     weights_id = None if weights in ("default", None) else sha256(weights)
+    model = resolve_model(model, weights)
     return config_hash(output_settings(model, cls.name, weights_id, render_size, options))
 
 

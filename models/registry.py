@@ -142,7 +142,15 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
             raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
     state = load_file(str(path)) if path.suffix == ".safetensors" else torch.load(path, map_location="cpu")
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-    net.load_state_dict(state, strict=strict)
+    try:
+        net.load_state_dict(state, strict=strict)
+    except RuntimeError as e:
+        named = ""
+        if card.is_file():
+            named = json.loads(card.read_text()).get("model") or ""
+        hint = f"its card says {named!r}: pass --model {named}" if named else "pass the --model it was trained for"
+        first = str(e).splitlines()[1].strip()[:160] if "\n" in str(e) else str(e)[:160]
+        raise UsageError(f"{path}: not weights for {type(net).__name__} ({hint}; {first})") from None
 
 
 def save_weights(net: nn.Module, path: str | Path, card: dict) -> dict:

@@ -188,3 +188,13 @@ def test_status_calls_a_dead_runs_items_interrupted_and_a_new_run_redoes_them(tm
     m = Manifest(out)
     assert m.summary()["interrupted"] == 0 and m.get(b).status == "done"
     m.close()
+
+
+def test_weights_pick_their_model_and_a_wrong_pair_is_one_clear_line(tmp_path, cli, random_weights):
+    """--weights without --model uses the model its card names; a mismatch is a usage error."""
+    src = _photo(tmp_path / "a.png")
+    r = cli("run", src, "-o", tmp_path / "b.png", "--weights", random_weights, "--json")
+    assert r.returncode == 0, r.stderr
+    r = cli("run", src, "-o", tmp_path / "c.png", "--weights", random_weights, "--model", "lite-unet")
+    assert r.returncode == 2 and "not weights for LiteUNet" in r.stderr and "--model baseline-cnn" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "c.png").exists()

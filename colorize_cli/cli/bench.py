@@ -27,7 +27,10 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
+    from colorize_cli.api import resolve_model
     from colorize_cli.bench import end_to_end, inference, photos, smoothing
+
+    model = resolve_model(model)
 
     report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
                           "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,

@@ -12,10 +12,12 @@ DATA = sys.stdout  # data goes here even while a library (Ray) has stdout redire
 
 
 def model_option(default: str | None = None):
+    """--model; when not given: the model named by --weights' card, else the default model."""
     from colorize_cli.api import DEFAULT_MODEL
 
-    return click.option("--model", "-m", default=default or DEFAULT_MODEL, show_default=True,
-                        help="model name (see `colorize models`)")
+    return click.option("--model", "-m", default=default, show_default=False,
+                        help=f"model name (see `colorize models`) [default: the model of --weights' card, "
+                             f"else {DEFAULT_MODEL}]")
 
 
 engine_option = click.option("--engine", default="auto", show_default=True,

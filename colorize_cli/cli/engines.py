@@ -48,6 +48,8 @@ def build_cmd(model, batch_size, render_size):
     from colorize_cli.models import create_model
 
     select_engine("tensorrt")  # exit 3 with the reason when unavailable
-    eng = TensorRTEngine(create_model(model), batch_size, render_size)
+    from colorize_cli.api import resolve_model
+
+    eng = TensorRTEngine(create_model(resolve_model(model)), batch_size, render_size)
     click.echo("; ".join(eng.notes) or "engine already cached")
     return 0

@@ -53,7 +53,7 @@ def make_worker_class(ray):
     return ColorizeWorker
 
 
-def run_on_ray(plan, options, address: str = "auto", model: str = "baseline-cnn", engine: str = "auto",
+def run_on_ray(plan, options, address: str = "auto", model: str | None = None, engine: str = "auto",
                weights=None, batch_size: int = 8, render_size=None, workers: int | None = None,
                verify: bool = False):
     """Yield ItemResults as actors finish them; the manifest is written by this driver."""

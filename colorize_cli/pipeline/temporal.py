@@ -23,7 +23,11 @@ FORGET = 1e-3   # a frame's weight in the state below this counts as forgotten
 
 
 def luma_histogram(L: torch.Tensor, bins: int = 32) -> torch.Tensor:
-    h = torch.histc(L.float(), bins=bins, min=0, max=100)
+    """Normalised histogram of L in [0, 100] (OpenCV: 3-5x faster than torch.histc here)."""
+    import cv2
+
+    x = np.ascontiguousarray(L.detach().float().cpu().numpy().reshape(-1, 1))
+    h = torch.from_numpy(cv2.calcHist([x], [0], None, [bins], [0, 100.0001]).ravel())
     return h / h.sum().clamp(min=1)
 
 
@@ -88,7 +92,7 @@ class FlowSmoother(_Smoother):
 
     PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}   # cv2.DISOPTICAL_FLOW_PRESET_*
 
-    def __init__(self, strength: float = 0.8, cut_threshold: float = 0.3, fb_tol: float = 1.0,
+    def __init__(self, strength: float = 0.9, cut_threshold: float = 0.3, fb_tol: float = 1.0,
                  luma_tol: float = 6.0, preset: str = "fast"):
         super().__init__(strength, cut_threshold)
         import cv2  # opencv-python-headless
@@ -143,7 +147,7 @@ def make_smoother(mode: str, strength: float | None = None):
     if mode == "ema":
         return EMASmoother(0.6 if strength is None else strength)
     if mode == "flow":
-        return FlowSmoother(0.8 if strength is None else strength)
+        return FlowSmoother(0.9 if strength is None else strength)
     raise ValueError(f"unknown temporal mode {mode!r} (choose from {', '.join(MODES)})")
 
 
