@@ -1,7 +1,7 @@
 """Library façade: everything the `colorize` command does, a script can do.
 
     from colorize_cli.api import Colorizer
-    cz = Colorizer(model="baseline-cnn")
+    cz = Colorizer()                                    # the default model (lite-unet)
     rgb = cz.colorize_array(gray_uint8)                 # one image array
     for result in cz.run(["scans/", "film.mp4"], out="colored/"):
         print(result.to_dict())

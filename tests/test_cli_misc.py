@@ -59,10 +59,14 @@ def test_models_and_doctor_json(cli):
     r = cli("models", "--json")
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     by = {x["name"]: x for x in rows}
-    assert len(rows) == 10 and by["baseline-cnn"]["default"] and by["baseline-cnn"]["parameters"] == 231_682
+    from colorize_cli.models import list_models
+
+    assert len(rows) == len(list_models()) == 13 and [x["name"] for x in rows if x["default"]] == ["lite-unet"]
+    assert by["baseline-cnn"]["parameters"] == 231_682 and by["lite-unet"]["weights"]
     assert by["baseline-cnn"]["weights"] and by["eccv16"]["output"] == "bins"
     d = json.loads(cli("doctor", "--json").stdout)
     assert d["engines"]["cpu"]["available"] and d["encoders"]["libx264"] and d["pyav"] == av.__version__
+    assert d["cpu_threads"]["used"] >= 1 and d["cpu_threads"]["onnxruntime_spin_wait"] is False
 
 
 def test_ray_missing_exit_3(tmp_path, random_weights):

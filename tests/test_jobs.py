@@ -27,7 +27,7 @@ def _archive(root, n=30, video=True):
 
 def _files(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
-            if p.is_file() and "manifest" not in p.name and p.name != ".colorize-lock"}
+            if p.is_file() and "manifest" not in p.name}
 
 
 def _film_content(path):

@@ -55,6 +55,12 @@ class JobLock:
             os.close(fd)
 
     def release(self) -> None:
+        """Remove the lock file (while still holding it, so no other run is using it), then drop
+        the lock: a finished job leaves only its outputs and its manifest."""
         if self.fd is not None:
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
             os.close(self.fd)   # closing drops the flock
             self.fd = None
