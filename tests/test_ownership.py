@@ -198,3 +198,27 @@ def test_weights_pick_their_model_and_a_wrong_pair_is_one_clear_line(tmp_path, c
     r = cli("run", src, "-o", tmp_path / "c.png", "--weights", random_weights, "--model", "lite-unet")
     assert r.returncode == 2 and "not weights for LiteUNet" in r.stderr and "--model baseline-cnn" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "c.png").exists()
+
+
+def test_a_kill_between_publish_and_record_leaves_a_file_the_job_knows(tmp_path, cz, monkeypatch):
+    """The output was renamed into place, then the process died before writing 'done': the
+    resumed job must recognise the file as its own (exact identity recorded before the rename)."""
+    from colorize_cli.jobs.manifest import Manifest
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _photo(src / "a.png")
+    real = Manifest.mark
+
+    def dies_before_done(self, *args, **kw):
+        if args[5] == "done":
+            raise KeyboardInterrupt
+        return real(self, *args, **kw)
+    monkeypatch.setattr(Manifest, "mark", dies_before_done)
+    with pytest.raises(KeyboardInterrupt):
+        list(cz.run([src], out))
+    monkeypatch.setattr(Manifest, "mark", real)
+    assert (out / "a.png").is_file()
+    assert _statuses(cz.run([src], out)) == {"a.png": "done"}     # redone, not a conflict
+    (out / "a.png").write_bytes(b"edited after the crash")        # but a changed file is not ours
+    with pytest.raises(OutputExistsError):
+        list(cz.run([src], out, RunOptions(saturation=0.5)))

@@ -1,8 +1,14 @@
 """Atomic publish: write under a temporary name next to the target, rename when complete."""
 from __future__ import annotations
 
+import contextvars
 import os
 from pathlib import Path
+
+# Called as hook(tmp, final) just before a finished file is renamed into place: a job records the
+# file's identity first, so a crash between the rename and its bookkeeping still leaves a file
+# the job can prove it wrote (set per item by jobs.runner; a context variable, so per thread).
+before_publish: contextvars.ContextVar = contextvars.ContextVar("before_publish", default=None)
 
 
 def partial_path(final: Path) -> Path:
@@ -14,6 +20,9 @@ def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     if not overwrite and final.exists():
         tmp.unlink(missing_ok=True)
         raise FileExistsError(f"{final}: appeared while colorizing; not overwritten")
+    hook = before_publish.get()
+    if hook is not None:
+        hook(tmp, final)
     os.replace(tmp, final)
 
 

@@ -187,6 +187,15 @@ class Manifest:
                             (key(source), segment, fp, config, kind, status,
                              key(out), sha, size, mtime, frames, seconds, error, time.time()))
 
+    def claim(self, source: Path, output: Path, tmp: Path) -> None:
+        """Before `tmp` is renamed to `output`: record its identity in the source's row (status
+        unchanged), so the output is recognisably this job's even if the run dies right after."""
+        st = Path(tmp).stat()   # a rename keeps size and mtime
+        with self.db:
+            self.db.execute("UPDATE items SET output_sha256=?, output_size=?, output_mtime_ns=? "
+                            "WHERE source=? AND segment=-1 AND output=?",
+                            (file_sha256(Path(tmp)), st.st_size, st.st_mtime_ns, key(source), key(output)))
+
     def recover(self) -> int:
         """At the start of a run (lock held): rows left `running` by a run that died are
         `interrupted` (redone by this run). Returns how many."""

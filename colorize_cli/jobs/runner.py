@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from colorize_cli.errors import OutputExistsError, UsageError
+from colorize_cli.io.atomic import before_publish
 from colorize_cli.io.discover import WorkItem, discover
 from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
 
@@ -175,11 +176,15 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             if early is not None:
                 yield early
                 continue
-            if item.kind == "video" and options.segment_seconds:
-                res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames,
-                                    replace=owned)
-            else:
-                res = colorizer.process(item, options, on_frames, replace=owned)
+            claim = before_publish.set(lambda tmp, final, it=item: manifest.claim(it.source, final, tmp))
+            try:
+                if item.kind == "video" and options.segment_seconds:
+                    res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames,
+                                        replace=owned)
+                else:
+                    res = colorizer.process(item, options, on_frames, replace=owned)
+            finally:
+                before_publish.reset(claim)
             record(manifest, item, fp, config, res)
             yield res
     finally:
