@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from colorize_cli.pipeline.color import L_to_gray
+
 from .eccv16 import ab_bins
 from .registry import ModelSpec, register
 
@@ -34,9 +36,7 @@ ENCODERS = {  # timm name, channels at /2, /4, /8, /16, /32 (after conv_head)
 
 def L_to_lite_input(L: torch.Tensor) -> torch.Tensor:
     """Lab L in [0, 100] -> the Lite models' input for that neutral grey, 3 channels."""
-    fy = (L.clamp(0, 100) + 16) / 116
-    lin = torch.where(fy > 6 / 29, fy ** 3, 3 * (6 / 29) ** 2 * (fy - 4 / 29)).clamp(0, 1)
-    v = torch.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin.clamp(min=1e-8) ** (1 / 2.4) - 0.055)
+    v = L_to_gray(L.clamp(0, 100))
     x = (v * 255 - 127) / 128
     return x.expand(-1, 3, -1, -1)
 

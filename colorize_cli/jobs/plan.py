@@ -24,12 +24,17 @@ def planned_state(plan, item, options, config: str | None) -> str:
     skip (--skip-existing and a file that is not ours), conflict (exists, not ours)."""
     from colorize_cli.jobs.manifest import fingerprint
 
+    from colorize_cli.jobs.runner import foreign_output
+
     manifest = plan.manifest
     exists = item.output.exists()
-    if exists and not options.overwrite and not (manifest is not None and manifest.owns(item.source, item.output)):
-        return "skip" if options.skip_existing else "conflict"
     if manifest is None:
+        if exists and not options.overwrite:
+            return "skip" if options.skip_existing else "conflict"
         return "redo" if exists else "new"
+    foreign = foreign_output(manifest, item, options)     # the real run's rule, not a copy of it
+    if foreign is not None:
+        return "skip" if foreign.status == "skipped" else "conflict"
     rec = manifest.get(item.source)
     try:
         fp = fingerprint(item.source)
