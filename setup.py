@@ -7,7 +7,7 @@ version = {}
 exec((here / "colorize_cli" / "version.py").read_text(), version)
 
 setup(
-    name="colorize-cli",
+    name="colorize-archive",   # "colorize-cli" on PyPI is an unrelated project
     version=version["__version__"],
     description="Batch colorization of black-and-white films and photo archives",
     long_description=(here / "README.md").read_text(encoding="utf-8"),

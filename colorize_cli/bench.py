@@ -69,15 +69,14 @@ def inference(model_name: str, engine_name: str, batches=(1, 4, 8, 16, 32, 64), 
 def smoothing(model_name: str, heights=(480, 1080), frames: int = 24, render_size: int | None = None) -> list:
     """Per-frame cost of each temporal smoother at the render shape the model uses for that clip."""
     from colorize_cli.models import get_spec
-    from colorize_cli.pipeline.predict import render_shape
     from colorize_cli.pipeline.temporal import make_smoother
 
     spec = get_spec(model_name)
-    size = render_size or spec.card_info().get("render_size") or spec.input_size
+    size = spec.render_size(render_size)
     rng = np.random.default_rng(0)
     rows = []
     for height in heights:
-        h, w = render_shape(height, height * 16 // 9, size, spec.stride)
+        h, w = spec.render_shape(height, height * 16 // 9, size)
         tex = torch.from_numpy(rng.uniform(20, 80, (h + frames, w + 2 * frames)).astype(np.float32))
         L = torch.stack([tex[i:i + h, 2 * i:2 * i + w] for i in range(frames)])[:, None]   # panning texture
         ab = torch.randn(frames, 2, h, w) * 10
@@ -95,9 +94,7 @@ def smoothing(model_name: str, heights=(480, 1080), frames: int = 24, render_siz
 
 def network_only(cz, height: int, width: int, batch: int) -> float:
     """fps of the engine alone at the render shape a (height x width) frame gets."""
-    from colorize_cli.pipeline.predict import render_shape
-
-    h, w = render_shape(height, width, cz.predictor.render_size, cz.predictor.stride)
+    h, w = cz.spec.render_shape(height, width, cz.predictor.render_size)
     L = torch.rand(batch, 1, h, w, device=cz.predictor.device) * 100
     return batch / _timeit(lambda: cz.engine.infer(L), min_seconds=2.0)
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from colorize_cli.pipeline.color import lab_to_rgb_in_gamut, rgb_to_lab
+from colorize_cli.colorspace import lab_to_rgb_in_gamut, rgb_to_lab
 from colorize_cli.pipeline.image import colorize_rgb
 
 SIZE = 256

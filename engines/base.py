@@ -1,11 +1,16 @@
-"""The interface every inference back end implements (one file per back end)."""
+"""The contract every inference back end implements (one file per back end).
+
+Every engine is built the same way, `Engine.load(model, max_batch=, render_size=, device=,
+threads=)`, runs the model's own forward (Lab L in, ab out), and is a context manager: close()
+frees what it holds (sessions, CUDA graphs, TensorRT contexts).
+"""
 from __future__ import annotations
 
 import torch
 
 
 class Engine:
-    """Runs an ABPredictor: Lab L (N,1,h,w) float32 in -> ab (N,2,h,w) float32 out, same device."""
+    """Runs an ABPredictor: Lab L (N,1,h,w) float32 in -> ab (N,2,h,w) float32 out."""
 
     name = "base"
     precision = "fp32"
@@ -15,18 +20,33 @@ class Engine:
         """(usable, reason). Never raises; the reason says what to install when unusable."""
         raise NotImplementedError
 
-    def __init__(self, model, max_batch: int = 8):
+    @classmethod
+    def load(cls, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
+             threads: int | None = None) -> "Engine":
+        """The one way an engine is made: the same arguments for every back end."""
+        return cls(model, max_batch=max_batch, render_size=render_size, device=device, threads=threads)
+
+    def __init__(self, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
+                 threads: int | None = None):
         self.model = model
         self.spec = model.spec
         self.max_batch = max_batch
-        self.device = torch.device("cpu")
+        self.render_size = self.spec.render_size(render_size)   # the rule the predictor uses too
+        self.device = torch.device(device or "cpu")
+        self.threads = threads
         self.notes: list[str] = []
 
     def infer(self, L: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def close(self) -> None:
-        pass
+        """Release what the engine holds; idempotent."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def describe(self) -> str:
         return f"{self.name} ({self.precision}, {self.device})"

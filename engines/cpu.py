@@ -17,14 +17,14 @@ def onnx_cache(model) -> Path:
     """Exported graphs are cached by model name + weights hash + torch version."""
     import hashlib
 
-    from .tensorrt import cache_dir
+    from colorize_cli.files import cache_root
 
     h = hashlib.sha256()
     for k, v in model.state_dict().items():
         h.update(k.encode())
         h.update(v.detach().cpu().numpy().tobytes())
     h.update(torch.__version__.encode())
-    return cache_dir().parent / "onnx" / f"{model.spec.name}-{h.hexdigest()[:16]}.onnx"
+    return cache_root() / "onnx" / f"{model.spec.name}-{h.hexdigest()[:16]}.onnx"
 
 
 class CPUEngine(Engine):
@@ -35,8 +35,9 @@ class CPUEngine(Engine):
     def available(cls) -> tuple[bool, str]:
         return True, "always available"
 
-    def __init__(self, model, max_batch: int = 8, threads: int | None = None, backend: str | None = None):
-        super().__init__(model, max_batch)
+    def __init__(self, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
+                 threads: int | None = None, backend: str | None = None):
+        super().__init__(model, max_batch=max_batch, render_size=render_size, device="cpu", threads=threads)
         self.threads = thread_budget.apply(threads)
         self.model = model.float().eval().to(memory_format=torch.channels_last)
         backend = backend or os.environ.get("COLORIZE_CPU_BACKEND", "auto")
@@ -51,7 +52,7 @@ class CPUEngine(Engine):
         except ImportError:
             if required:
                 from colorize_cli.errors import MissingExtraError
-                raise MissingExtraError("onnxruntime not installed (pip install colorize-cli[onnx])") from None
+                raise MissingExtraError("onnxruntime not installed (pip install colorize-archive[onnx])") from None
             return None
         from .onnx_export import export_onnx
 
@@ -61,6 +62,9 @@ class CPUEngine(Engine):
             export_onnx(self.model, path)
         opts = thread_budget.ort_options(self.threads)
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def close(self) -> None:
+        self.session = None
 
     def describe(self) -> str:
         return f"cpu ({self.backend}, fp32, {self.threads} threads)"

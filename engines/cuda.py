@@ -29,11 +29,11 @@ class CUDAEngine(Engine):
         except Exception as e:  # driver problems must not crash engine selection
             return False, f"CUDA unusable: {e}"
 
-    def __init__(self, model, max_batch: int = 16, device: str = "cuda", graphs: bool = True,
-                 threads: int | None = None):   # threads: host side, applied by the Colorizer
-        super().__init__(model, max_batch)
-        self.device = torch.device(device)
-        # Normalisation and decoding stay in float32; the network runs in half precision.
+    def __init__(self, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
+                 threads: int | None = None, graphs: bool = True):   # threads: host side, set by the session
+        super().__init__(model, max_batch=max_batch, render_size=render_size, device=device or "cuda",
+                         threads=threads)
+        # Normalisation and decoding stay in float32 (ABPredictor.forward); the network runs in half.
         self.model = model.to(self.device).eval()
         self.model.net.half().to(memory_format=torch.channels_last)
         self.use_graphs = graphs and self.device.type == "cuda"
@@ -43,8 +43,11 @@ class CUDAEngine(Engine):
         self.oom_retries = 0
 
     def _run(self, L: torch.Tensor) -> torch.Tensor:
-        x = self.model.normalize(L).half().contiguous(memory_format=torch.channels_last)
-        return self.model.decode(self.model.net(x), L).float().clamp(-110, 110)
+        return self.model(L).float()     # the model's own forward: normalise, net (fp16), decode, clamp
+
+    def close(self) -> None:
+        self.graphs.clear()
+        self.seen.clear()
 
     def _graph(self, shape: tuple):
         if shape in self.graphs:

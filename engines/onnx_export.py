@@ -1,7 +1,6 @@
 """ONNX export of an ABPredictor (L in Lab units -> ab), dynamic batch and spatial axes."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
@@ -21,7 +20,3 @@ def export_onnx(model, path: str | Path, height: int | None = None, width: int |
                       opset_version=opset, dynamo=False)
     tmp.replace(path)
     return path
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

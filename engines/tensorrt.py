@@ -15,23 +15,28 @@ import torch
 
 from colorize_cli.errors import ColorizeError, MissingExtraError
 
+from colorize_cli.files import cache_root, file_sha256
+from colorize_cli.models.registry import LONG_SIDE
+
 from .base import Engine
-from .onnx_export import export_onnx, file_sha256
+from .onnx_export import export_onnx
 
 MAGIC = b"COLORIZE-TRT\n"
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("COLORIZE_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colorize"
-    return Path(root) / "engines"
+    return cache_root() / "engines"
 
 
 def profile_for(spec, max_batch: int, render_size: int | None = None) -> dict:
-    """One optimisation profile: batch 1..max_batch, spatial from half to twice the render size."""
-    s = render_size or spec.input_size
-    lo, hi = max(spec.stride, s // 2 // spec.stride * spec.stride), s * 2
-    return {"min": [1, 1, lo, lo], "opt": [max_batch, 1, s, s * 16 // 9 // spec.stride * spec.stride],
-            "max": [max_batch, 1, hi, hi * 2]}
+    """One optimisation profile for every shape the predictor can ask for at this render size
+    (ModelSpec.render_shape): batch 1..max_batch, each side from one stride up to
+    LONG_SIDE times the short side."""
+    s = spec.render_size(render_size)
+    hi = s * LONG_SIDE
+    return {"min": [1, 1, spec.stride, spec.stride],
+            "opt": [max_batch, 1, s, s * 16 // 9 // spec.stride * spec.stride],
+            "max": [max_batch, 1, hi, hi]}
 
 
 def cache_key(onnx_sha: str, trt_version: str, capability: str, precision: str, profile: dict) -> str:
@@ -113,7 +118,7 @@ class TensorRTEngine(Engine):
         try:
             import tensorrt as trt
         except ImportError:
-            return False, "tensorrt not installed (pip install colorize-cli[tensorrt])"
+            return False, "tensorrt not installed (pip install colorize-archive[tensorrt])"
         except Exception as e:
             return False, f"tensorrt failed to import: {e}"
         if not torch.cuda.is_available():
@@ -123,16 +128,16 @@ class TensorRTEngine(Engine):
             return False, "GPU compute capability < 6.0 has no fast FP16"
         return True, f"TensorRT {trt.__version__} on {torch.cuda.get_device_name(0)}"
 
-    def __init__(self, model, max_batch: int = 16, render_size: int | None = None, rebuild: str = "auto",
-                 threads: int | None = None):   # threads: host side, applied by the Colorizer
-        super().__init__(model, max_batch)
+    def __init__(self, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
+                 threads: int | None = None, rebuild: str = "auto"):   # threads: host side, set by the session
+        super().__init__(model, max_batch=max_batch, render_size=render_size, device=device or "cuda",
+                         threads=threads)
         try:
             import tensorrt as trt
         except ImportError:
-            raise MissingExtraError("tensorrt not installed (pip install colorize-cli[tensorrt])") from None
+            raise MissingExtraError("tensorrt not installed (pip install colorize-archive[tensorrt])") from None
         self.trt = trt
-        self.device = torch.device("cuda")
-        self.profile = profile_for(self.spec, max_batch, render_size)
+        self.profile = profile_for(self.spec, max_batch, self.render_size)
         plan = self._load_or_build(rebuild)
         runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         self.engine = runtime.deserialize_cuda_engine(plan)
@@ -166,6 +171,10 @@ class TensorRTEngine(Engine):
         write_plan(path, header, plan)
         self.notes.append(f"built TensorRT engine {path.name}")
         return plan
+
+    def close(self) -> None:
+        self.context = None
+        self.engine = None
 
     @torch.inference_mode()
     def infer(self, L: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from colorize_cli.pipeline.color import rgb_to_lab
+from colorize_cli.colorspace import rgb_to_lab
 
 from .data import decode_square, iter_image_bytes, load_dataset
 from .eccv16 import ab_bins, empirical_prior, rebalance_weights, soft_encode

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from colorize_cli.pipeline.color import L_to_gray
+from colorize_cli.colorspace import L_to_gray
 
 from .eccv16 import ab_bins
 from .registry import ModelSpec, register

@@ -7,7 +7,6 @@ way in, what comes out (ab, RGB or ab-bin logits) and which weights file belongs
 from __future__ import annotations
 
 import difflib
-import hashlib
 import importlib
 import json
 from dataclasses import dataclass, field
@@ -18,9 +17,11 @@ import torch
 from torch import nn
 
 from colorize_cli.errors import UsageError
-from colorize_cli.pipeline.color import AB_LIMIT, rgb_to_lab
+from colorize_cli.files import file_sha256
+from colorize_cli.colorspace import AB_LIMIT, rgb_to_lab
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+LONG_SIDE = 4   # a render's long side is at most this times its short side (8000x8 strips stay small)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,25 @@ class ModelSpec:
     def card_info(self) -> dict:
         path = WEIGHTS_DIR / f"{self.name}.json"
         return json.loads(path.read_text()) if path.is_file() else {}
+
+    def render_size(self, requested: int | None = None) -> int:
+        """The short side the network runs at: as asked, else the shipped card's (weights may
+        have been trained at another scale), else the spec's; a multiple of the stride.
+        The one rule shared by the predictor and every engine (TensorRT profiles included)."""
+        size = requested or self.card_info().get("render_size") or self.input_size
+        return max(self.stride, round(size / self.stride) * self.stride)
+
+    def render_shape(self, height: int, width: int, size: int) -> tuple[int, int]:
+        """(h, w) the network sees for a (height, width) image at render size `size`: aspect kept,
+        multiples of the stride; the short side is never raised above the source's unless the
+        model's own size asks for it (a 1x1 image at --render-size 4096 runs at the model's size),
+        and the long side is at most LONG_SIDE times the short side (an 8000x8 strip is bounded)."""
+        own = self.render_size()
+        short = min(size, max(min(height, width), own))
+        scale = min(short / min(height, width), LONG_SIDE * short / max(height, width))
+        h = max(self.stride, round(height * scale / self.stride) * self.stride)
+        w = max(self.stride, round(width * scale / self.stride) * self.stride)
+        return h, w
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -108,7 +128,11 @@ class ABPredictor(nn.Module):
         return self.net.decode(out.float())
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.net(self.normalize(L)), L).clamp(-AB_LIMIT, AB_LIMIT)
+        x = self.normalize(L.float())
+        weight = next(self.net.parameters(), None)
+        if weight is not None and weight.dtype != x.dtype:   # an fp16 net (CUDA engine)
+            x = x.to(weight.dtype).contiguous(memory_format=torch.channels_last)
+        return self.decode(self.net(x), L).float().clamp(-AB_LIMIT, AB_LIMIT)
 
 
 def create_model(name: str, weights: str | Path | None = "default", strict: bool = True) -> ABPredictor:
@@ -123,31 +147,37 @@ def create_model(name: str, weights: str | Path | None = "default", strict: bool
     return model.eval()
 
 
-def sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def read_card(weights: str | Path) -> dict:
+    """The JSON model card beside a weights file ({} when there is none or it is unreadable)."""
+    card = Path(weights).with_suffix(".json")
+    try:
+        return json.loads(card.read_text()) if card.is_file() else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
+    """Load safetensors weights (never a pickle: loading one can run code). A damaged file or
+    weights for another network is a UsageError naming the file and the model it is for."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     path = Path(path)
-    card = path.with_suffix(".json")
-    if card.is_file():
-        expected = json.loads(card.read_text()).get("sha256")
-        if expected and expected != sha256(path):
-            raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
-    state = load_file(str(path)) if path.suffix == ".safetensors" else torch.load(path, map_location="cpu")
+    if path.suffix.lower() != ".safetensors":
+        raise UsageError(f"{path}: only .safetensors weights are loaded (a pickled file can run code)")
+    card = read_card(path)
+    expected = card.get("sha256")
+    if expected and expected != file_sha256(path):
+        raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise UsageError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0][:120]})") from None
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     try:
         net.load_state_dict(state, strict=strict)
     except RuntimeError as e:
-        named = ""
-        if card.is_file():
-            named = json.loads(card.read_text()).get("model") or ""
+        named = card.get("model") or ""
         hint = f"its card says {named!r}: pass --model {named}" if named else "pass the --model it was trained for"
         first = str(e).splitlines()[1].strip()[:160] if "\n" in str(e) else str(e)[:160]
         raise UsageError(f"{path}: not weights for {type(net).__name__} ({hint}; {first})") from None
@@ -162,6 +192,6 @@ def save_weights(net: nn.Module, path: str | Path, card: dict) -> dict:
              for k, v in net.state_dict().items()}
     save_file(state, str(path))
     path.chmod(0o644)   # safetensors writes through a private temporary file
-    card = dict(card, sha256=sha256(path), bytes=path.stat().st_size)
+    card = dict(card, sha256=file_sha256(path), bytes=path.stat().st_size)
     path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from colorize_cli.pipeline.color import rgb_to_lab
+from colorize_cli.colorspace import rgb_to_lab
 
 from .data import load_dataset, random_batch
 from .patchgan import patchgan

@@ -33,8 +33,8 @@ GRID = [(0.0, 1.0, 1.0), (0.0, 1.0, 1.3), (0.0, 1.0, 1.6),
 
 
 def predictor(net, spec, render: int) -> ChromaPredictor:
-    engine = CPUEngine(ABPredictor(spec, net), max_batch=16, backend="torch")
-    return ChromaPredictor(engine, render)
+    engine = CPUEngine(ABPredictor(spec, net), max_batch=16, render_size=render, backend="torch")
+    return ChromaPredictor(engine)
 
 
 def plot(rows: list[dict], path: Path, chosen: dict) -> None:

@@ -74,7 +74,7 @@ def test_ray_missing_exit_3(tmp_path, random_weights):
     code = ("import sys; sys.modules['ray'] = None; from colorize_cli.cli import main; "
             f"sys.exit(main(['run', {str(tmp_path)!r}, '--ray', '--weights', {str(random_weights)!r}]))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.returncode == 3 and "pip install colorize-cli[ray]" in r.stderr
+    assert r.returncode == 3 and "pip install colorize-archive[ray]" in r.stderr
 
 
 def test_ctrl_c_during_start_up_exits_130_without_traceback(tmp_path):

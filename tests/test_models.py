@@ -76,7 +76,7 @@ def test_eccv16_state_dict_names_match_release():
 
 
 def test_shipped_weights_match_their_card():
-    from colorize_cli.models.registry import sha256
+    from colorize_cli.files import file_sha256 as sha256
 
     for name in ALL:
         spec = get_spec(name)

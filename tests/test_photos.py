@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_cli.pipeline.color import rgb_to_lab
+from colorize_cli.colorspace import rgb_to_lab
 from media import colourful_frame
 
 

@@ -1,9 +1,9 @@
 """Colour math, render sizes, temporal smoothing and scene cuts."""
 import torch
 
-from colorize_cli.pipeline.color import (gray_to_L, lab_to_rgb, lab_to_rgb_in_gamut, luma_to_gray, rgb_to_cbcr,
+from colorize_cli.colorspace import (gray_to_L, lab_to_rgb, lab_to_rgb_in_gamut, luma_to_gray, rgb_to_cbcr,
                                          rgb_to_lab)
-from colorize_cli.pipeline.predict import render_shape, upsample_ab, upsample_rows
+from colorize_cli.pipeline.predict import upsample_ab, upsample_rows
 from colorize_cli.pipeline.temporal import EMASmoother
 
 
@@ -31,17 +31,25 @@ def test_gray_luma_has_neutral_chroma():
 
 
 def test_luma_lut_matches_formula():
-    from colorize_cli.pipeline.color import luma_to_L
+    from colorize_cli.colorspace import luma_to_L
 
     for bits, full in [(8, False), (8, True), (10, False)]:
         y = torch.randint(0, 1 << bits, (2, 1, 5, 7))
         assert torch.allclose(luma_to_L(y, bits, full), gray_to_L(luma_to_gray(y, bits, full)), atol=1e-4)
 
 
-def test_render_shape_keeps_aspect_and_stride():
-    assert render_shape(1080, 1920, 256, 8) == (256, 456)
-    h, w = render_shape(242, 322, 128, 4)
+def test_render_shape_keeps_aspect_and_stride_and_is_bounded():
+    from colorize_cli.models import get_spec
+
+    spec = get_spec("baseline-cnn")          # stride 4
+    own = spec.render_size()
+    assert spec.render_shape(1080, 1920, 256) == (256, 456)
+    h, w = spec.render_shape(242, 322, 128)
     assert h == 128 and w % 4 == 0 and abs(w / h - 322 / 242) < 0.05
+    assert spec.render_shape(1, 1, 4096) == (own, own)        # not raised past the model's own size
+    assert spec.render_shape(300, 400, 4096) == (300, 400)    # nor past the source's
+    h, w = spec.render_shape(8, 8000, 256)                    # a 738-byte strip: bounded, not 256 x 256000
+    assert w <= 4 * 256 and h * w <= 4 * 256 * 256
 
 
 def test_strip_upsampling_matches_whole_image():
@@ -67,7 +75,7 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value():
     import torch.nn.functional as F
 
     from colorize_cli.pipeline.chroma import chroma_planes
-    from colorize_cli.pipeline.color import luma_to_L
+    from colorize_cli.colorspace import luma_to_L
 
     torch.manual_seed(0)
     cases = [((90, 160), (45, 80), 8, False, "bt709"), ((90, 160), (90, 80), 8, True, "bt601"),

@@ -60,7 +60,7 @@ def test_ray_missing_says_how_to_install(tmp_path, random_weights, monkeypatch):
     from colorize_cli.jobs import ray_runner
 
     monkeypatch.setitem(sys.modules, "ray", None)
-    with pytest.raises(MissingExtraError, match=r"pip install colorize-cli\[ray\]"):
+    with pytest.raises(MissingExtraError, match=r"pip install colorize-archive\[ray\]"):
         ray_runner._ray()
 
 

@@ -49,7 +49,7 @@ def test_crash_costs_at_most_one_segment(tmp_path, cli, random_weights, monkeypa
     import av
 
     from colorize_cli.api import Colorizer, RunOptions
-    from colorize_cli.jobs import segments
+    from colorize_cli.pipeline import item as per_item
 
     src = tmp_path / "gop.mkv"
     with av.open(str(src), "w") as o:
@@ -64,23 +64,26 @@ def test_crash_costs_at_most_one_segment(tmp_path, cli, random_weights, monkeypa
             o.mux(q)
     cz = Colorizer(weights=random_weights)
     opts = RunOptions(segment_seconds=1.0, preset="ultrafast")
-    real = segments.process_segment
+    real = per_item.colorize_film
     calls = []
 
-    def crash_on_third(colorizer, source, seg, out, options):
-        calls.append(seg.index)
+    def index(out):            # seg-00002.nut -> 2
+        return int(out.stem.split("-")[1])
+
+    def crash_on_third(session, source, out, options, **kw):
+        calls.append(index(out))
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(colorizer, source, seg, out, options)
+        return real(session, source, out, options, **kw)
 
-    monkeypatch.setattr(segments, "process_segment", crash_on_third)
+    monkeypatch.setattr(per_item, "colorize_film", crash_on_third)
     try:
         list(cz.run([src], tmp_path / "out", opts))
     except KeyboardInterrupt:
         pass
     assert not (tmp_path / "out" / "gop.mkv").exists()
     calls.clear()
-    monkeypatch.setattr(segments, "process_segment", lambda *a: calls.append(a[2].index) or real(*a))
+    monkeypatch.setattr(per_item, "colorize_film", lambda *a, **kw: calls.append(index(a[2])) or real(*a, **kw))
     results = list(cz.run([src], tmp_path / "out", opts))
     assert results[0].status == "done", results[0].error
     assert calls == [2, 3]  # segments 0 and 1 were reused from the crashed run

@@ -7,30 +7,30 @@ import platform
 import click
 
 from . import cli
-from .common import engine_option, err_console, model_option
+from .common import err_console, model_options
 
 
 @cli.command()
-@model_option()
-@engine_option
+@model_options(only=("model", "engine"))
 @click.option("--batches", default="1,4,8,16,32,64", show_default=True)
 @click.option("--frames", default=120, show_default=True, help="frames per synthetic clip")
 @click.option("--clips", default="1080,480", show_default=True, help="clip heights (16:9), empty for none")
 @click.option("--preset", default="veryfast", show_default=True)
 @click.option("--crf", default=18, show_default=True)
-@click.option("--batch-size", default=8, show_default=True, help="batch for the end-to-end runs")
 @click.option("--video", "videos", multiple=True, help="also time this real clip end to end (repeatable)")
 @click.option("--photos", "n_photos", default=20, show_default=True,
               help="photos for the per-photo and busy-machine runs (0: skip)")
 @click.option("--json", "as_json", is_flag=True)
+@model_options(only=("batch_size",))
 def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, n_photos, as_json):
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
-    from colorize_cli.api import resolve_model
+    from colorize_cli.api import ModelOptions, resolve_model
     from colorize_cli.bench import end_to_end, inference, photos, smoothing
 
-    model = resolve_model(model)
+    o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
+    model, engine, batch_size = resolve_model(o.model), o.engine, o.batch_size
 
     report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
                           "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,

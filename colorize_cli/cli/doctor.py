@@ -9,6 +9,9 @@ from . import cli
 from .common import print_json
 
 
+ENCODERS = ("libx264", "libx265", "ffv1", "libvpx-vp9", "prores_ks", "h264_nvenc")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 def doctor(as_json):
@@ -18,6 +21,7 @@ def doctor(as_json):
 
     from colorize_cli.engines import availability
     from colorize_cli.models.registry import WEIGHTS_DIR
+    from colorize_cli.options import probe_encoder
     from colorize_cli.version import __version__
 
     info = {
@@ -29,8 +33,9 @@ def doctor(as_json):
         "cpu_threads": _threads(),
         "pyav": av.__version__,
         "ffmpeg": getattr(av, "ffmpeg_version_info", "?"),
-        "encoders": {c: c in av.codecs_available for c in
-                     ("libx264", "libx265", "ffv1", "libvpx-vp9", "prores_ks", "h264_nvenc")},
+        # usable, not merely compiled in: each is opened and fed a frame (h264_nvenc needs a GPU)
+        "encoders": {c: probe_encoder(c) is None for c in ENCODERS},
+        "encoders_unusable": {c: probe_encoder(c) for c in ENCODERS if probe_encoder(c)},
         "engines": {k: {"available": ok, "why": why} for k, (ok, why) in availability().items()},
         "weights_dir": str(WEIGHTS_DIR),
     }

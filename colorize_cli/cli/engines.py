@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .common import model_option, print_json
+from .common import make, model_options, print_json
 
 
 @cli.group()
@@ -38,18 +38,17 @@ def clear_cmd():
 
 
 @engines.command("build")
-@model_option()
-@click.option("--batch-size", default=16, show_default=True)
-@click.option("--render-size", type=int)
-def build_cmd(model, batch_size, render_size):
-    """Export ONNX and build the FP16 TensorRT engine for MODEL now."""
+@model_options(only=("model", "weights", "batch_size", "render_size"))
+def build_cmd(**kw):
+    """Export ONNX and build the FP16 TensorRT engine that `colorize run` with the same
+    --model, --weights, --batch-size and --render-size will look for."""
+    from colorize_cli.api import ModelOptions, resolve_model
     from colorize_cli.engines import select_engine
-    from colorize_cli.engines.tensorrt import TensorRTEngine
     from colorize_cli.models import create_model
 
-    select_engine("tensorrt")  # exit 3 with the reason when unavailable
-    from colorize_cli.api import resolve_model
-
-    eng = TensorRTEngine(create_model(resolve_model(model)), batch_size, render_size)
+    o = make(ModelOptions, kw)
+    cls, _ = select_engine("tensorrt")  # exit 3 with the reason when unavailable
+    eng = cls.load(create_model(resolve_model(o.model, o.weights), weights=o.weights), max_batch=o.batch_size,
+                   render_size=o.render_size)
     click.echo("; ".join(eng.notes) or "engine already cached")
     return 0

@@ -6,14 +6,14 @@ import json
 import click
 
 from . import cli
-from .common import engine_option
+from .common import model_options
 
 
 @cli.command("eval")
 @click.argument("folder", required=False)
 @click.option("--model", "-m", "models", default="baseline-cnn", show_default=True,
               help="comma-separated model names")
-@engine_option
+@model_options(only=("engine",))
 @click.option("--limit", type=int, help="only the first N images")
 @click.option("--grid", help="write a PNG grid gray | models | truth")
 @click.option("--video", "videos", multiple=True,
@@ -28,6 +28,7 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, as_json):
     from colorize_cli.api import Colorizer
     from colorize_cli.errors import UsageError
 
+    engine = engine or "auto"
     if videos:
         from colorize_cli.video_eval import evaluate_clips, markdown
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from . import cli
 from .common import print_json
@@ -12,8 +11,8 @@ from .common import print_json
 @click.option("--json", "as_json", is_flag=True)
 def models_cmd(as_json):
     """List the models: name, description, parameters, weights."""
-    from colorize_cli.api import DEFAULT_MODEL
     from colorize_cli.models import create_model, get_spec, list_models
+    from colorize_cli.options import DEFAULT_MODEL
 
     rows = []
     for name in list_models():
@@ -21,18 +20,24 @@ def models_cmd(as_json):
         params = sum(p.numel() for p in create_model(name, weights=None).net.parameters())
         card = spec.card_info()
         rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
-                     "parameters": params, "input_size": spec.input_size, "output": spec.output,
+                     "parameters": params, "input_size": spec.input_size,
+                     "render_size": spec.render_size(), "output": spec.output,
                      "weights": spec.has_weights, "weights_mb": round(card.get("bytes", 0) / 1e6, 2),
                      "sha256": card.get("sha256"), "licence": spec.licence})
     if as_json:
         for r in rows:
             print_json(r)
         return 0
-    table = Table("model", "description", "params", "size", "weights")
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    # names are never cut (they are what users type); the description wraps instead
+    table = Table(Column("model", no_wrap=True, overflow="fold"), Column("description", ratio=1),
+                  Column("params", no_wrap=True), Column("render size", no_wrap=True),
+                  Column("weights", no_wrap=True))
     for r in rows:
         table.add_row(r["name"] + (" (default)" if r["default"] else ""), r["description"],
-                      f"{r['parameters'] / 1e6:.2f}M", str(r["input_size"]),
+                      f"{r['parameters'] / 1e6:.2f}M", f"{r['render_size']} px",
                       f"yes, {r['weights_mb']} MB" if r["weights"] else "no")
-    from rich.console import Console
     Console(highlight=False).print(table)
     return 0

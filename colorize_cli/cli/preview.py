@@ -4,24 +4,21 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .common import engine_option, model_option
+from .common import make, model_options
 
 
 @cli.command()
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="PNG contact sheet to write")
 @click.option("--frames", default=8, show_default=True, type=click.IntRange(1, 64))
-@model_option()
-@engine_option
-@click.option("--weights")
-@click.option("--render-size", type=int)
+@model_options(only=("model", "engine", "weights", "render_size"))
 @click.option("--width", default=384, show_default=True, help="width of each thumbnail")
-def preview(input, output, frames, model, engine, weights, render_size, width):
+def preview(input, output, frames, width, **kw):
     """Sample frames across a film (or the first photos of a folder); write gray beside colour."""
-    from colorize_cli.api import Colorizer
+    from colorize_cli.api import Colorizer, ModelOptions
     from colorize_cli.preview import contact_sheet, sample_images
 
-    cz = Colorizer(model, engine, 8, render_size, weights=weights or "default")
+    cz = Colorizer(options=make(ModelOptions, kw))
     images = sample_images(input, frames)
     pairs = [(img, cz.colorize_array(img)) for img in images]
     contact_sheet(pairs, output, width)

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from colorize_cli.files import file_sha256
+
 NAME = "colorize-manifest.sqlite"
 _HEAD = 1 << 16
 
@@ -40,14 +42,6 @@ def fingerprint(path: Path) -> str:
             f.seek(max(_HEAD, st.st_size - _HEAD))
             h.update(f.read(_HEAD))
     return f"{st.st_size}:{st.st_mtime_ns}:{h.hexdigest()}"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def key(path: str | Path) -> str:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import glob
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from colorize_cli.errors import OutputExistsError, UsageError
+from colorize_cli.errors import ColorizeError, OutputExistsError, UsageError
+from colorize_cli.formats import kind_of_ext
 from colorize_cli.io.atomic import before_publish
 from colorize_cli.io.discover import WorkItem, discover
 from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
+from colorize_cli.results import ItemResult, error_text
 
 
 def expand_inputs(inputs) -> list[str]:
@@ -21,8 +24,13 @@ def expand_inputs(inputs) -> list[str]:
             listing = Path(raw[1:])
             if not listing.is_file():
                 raise UsageError(f"{listing}: list file not found")
-            out += [ln.strip() for ln in listing.read_text(encoding="utf-8").splitlines()
-                    if ln.strip() and not ln.lstrip().startswith("#")]
+            try:   # file names are bytes: undecodable ones map back to the same bytes (PEP 383)
+                text = listing.read_bytes().decode(sys.getfilesystemencoding(), "surrogateescape")
+            except OSError as e:
+                raise UsageError(f"{listing}: cannot read the list file ({e.strerror or e})") from None
+            if "\0" in text:
+                raise UsageError(f"{listing}: not a text list of paths (it holds NUL bytes)")
+            out += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         elif not Path(raw).exists() and glob.has_magic(raw):
             matches = sorted(glob.glob(raw, recursive=True))
             if not matches:
@@ -61,10 +69,23 @@ class Plan:
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
               use_manifest=True, reset_manifest=False) -> Plan:
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]     # one path, not a sequence of characters
     inputs = expand_inputs(inputs)
+    if not inputs:
+        raise UsageError("no inputs given")
+    if out is not None and Path(out).exists() and not Path(out).is_dir() \
+            and (len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)):
+        raise UsageError(f"{out}: is a file; a folder or several inputs need an output folder")
     items = discover(inputs, out, output_ext=output_ext)
     if not items:
         raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)))
+    if output_ext:
+        wrong = [it for it in items if kind_of_ext(output_ext) != it.kind]
+        if wrong:
+            it = wrong[0]
+            raise UsageError(f"{it.source}: a {'film' if it.kind == 'video' else 'photo'} cannot be written "
+                             f"as {output_ext} (--format applies to every input)")
     root = job_root(inputs, out) if use_manifest else None
     if root is not None and reset_manifest:
         Manifest.reset(root)
@@ -116,13 +137,15 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
 
 def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False):
     """(fingerprint, None) when the item needs work (marked running), else (None, its result)."""
-    from colorize_cli.api import ItemResult
+    from colorize_cli.files import require_regular
 
     try:
+        require_regular(item.source)    # a FIFO is never opened: fingerprinting would block on it
         fp = fingerprint(item.source)
+    except ColorizeError as e:
+        return None, ItemResult.of(item, "failed", error=str(e))
     except OSError as e:
-        return None, ItemResult(str(item.source), str(item.output), item.kind, "failed",
-                                error=f"{item.source}: {e.strerror or e}")
+        return None, ItemResult.of(item, "failed", error=f"{item.source}: {e.strerror or e}")
     if manifest.is_done(item.source, item.output, fp, config, verify=verify):
         return None, ItemResult(str(item.source), str(item.output), item.kind, "skipped",
                                 warnings=["done in an earlier run (manifest)"])
@@ -140,8 +163,6 @@ def foreign_output(manifest: Manifest, item: WorkItem, options):
     """An ItemResult when `item.output` exists and is not this job's file for this source (a user's
     file, another job's, or ours edited since): skipped with --skip-existing, else failed. None
     when the item may go ahead (computed before the manifest row changes)."""
-    from colorize_cli.api import ItemResult
-
     if options.overwrite or not item.output.exists() or manifest.owns(item.source, item.output):
         return None
     if options.skip_existing:
@@ -152,10 +173,14 @@ def foreign_output(manifest: Manifest, item: WorkItem, options):
                             f"(--overwrite replaces it)")
 
 
-def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
-            on_frames: Callable | None = None, verify: bool = False) -> Iterator:
-    """Process a plan locally, recording each item in the manifest (archive runs)."""
-    settings = colorizer.settings(options)
+def run_job(session, plan: Plan, options, on_item: Callable | None = None,
+            on_frames: Callable | None = None, verify: bool = False) -> Iterator[ItemResult]:
+    """Process a plan locally through a loaded Session, recording each item in the manifest
+    (archive runs)."""
+    from colorize_cli.jobs.config import session_settings
+    from colorize_cli.pipeline.item import process_item
+
+    settings = session_settings(session, options)
     config = config_hash(settings)
     if plan.root is None and options.segment_seconds:
         plan.root = plan.items[0].output.parent  # segments need a manifest and a work folder
@@ -165,7 +190,7 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             if on_item:
                 on_item(item)
             if manifest is None:
-                yield colorizer.process(item, options, on_frames)
+                yield process_item(session, item, options, on_frames)
                 continue
             foreign = foreign_output(manifest, item, options)
             if foreign is not None:
@@ -179,10 +204,9 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             claim = before_publish.set(lambda tmp, final, it=item: manifest.claim(it.source, final, tmp))
             try:
                 if item.kind == "video" and options.segment_seconds:
-                    res = run_segmented(colorizer, item, options, manifest, fp, config, plan.root, on_frames,
-                                        replace=owned)
+                    res = _film(session, item, options, manifest, fp, config, plan.root, owned, on_frames)
                 else:
-                    res = colorizer.process(item, options, on_frames, replace=owned)
+                    res = process_item(session, item, options, on_frames, replace=owned)
             finally:
                 before_publish.reset(claim)
             record(manifest, item, fp, config, res)
@@ -192,48 +216,11 @@ def run_job(colorizer, plan: Plan, options, on_item: Callable | None = None,
             manifest.close()
 
 
-def run_segmented(colorizer, item, options, manifest, fp, config, root, on_frames=None, replace=False):
-    """One film in keyframe segments, each recorded in the manifest; joined at the end."""
-    from colorize_cli.api import ItemResult
-    from colorize_cli.errors import ColorizeError
-    from colorize_cli.jobs.segments import (finish_film, plan_segments, process_segment, segment_path,
-                                           segment_warmup, work_dir)
+def _film(session, item, options, manifest, fp, config, root, owned, on_frames) -> ItemResult:
+    from colorize_cli.jobs.film import SegmentedFilm, run_film_locally
 
-    res = ItemResult(str(item.source), str(item.output), "video", "done")
-    t0 = time.perf_counter()
-    replace = options.overwrite or replace
-    if item.output.exists() and not replace:
-        if options.skip_existing:
-            res.status = "skipped"
-            return res
-        res.status, res.error = "failed", f"{item.output}: output exists"
-        return res
     try:
-        segments = plan_segments(item.source, options.segment_seconds, segment_warmup(item.source, options))
-        folder = work_dir(root, item.source, fp)
-        folder.mkdir(parents=True, exist_ok=True)
-        parts, redone = [], 0
-        for seg in segments:
-            part = segment_path(folder, seg)
-            if not manifest.is_done(item.source, part, fp, config, segment=seg.index):
-                manifest.mark(item.source, part, "segment", fp, config, "running", segment=seg.index)
-                t = time.perf_counter()
-                n = process_segment(colorizer, item.source, seg, part, options)
-                manifest.mark(item.source, part, "segment", fp, config, "done", segment=seg.index,
-                              frames=n, seconds=time.perf_counter() - t)
-                redone += 1
-                if on_frames:
-                    on_frames(n)
-            parts.append(part)
-        res.frames = finish_film(item.source, parts, item.output, folder, overwrite=replace,
-                                 allow_truncated=options.allow_truncated, warnings=res.warnings)
-        res.warnings.append(f"{len(segments)} segments, {len(segments) - redone} reused from an earlier run")
-    except ColorizeError as e:
-        res.status, res.error = "failed", str(e)
-    except OSError as e:
-        res.status, res.error = "failed", f"{item.source}: {e.strerror or e}"
-    res.seconds = round(time.perf_counter() - t0, 3)
-    res.fps = round(res.frames / res.seconds, 2) if res.seconds else 0.0
-    return res
-
-
+        film = SegmentedFilm(item, options, manifest, fp, config, root, replace=owned)
+    except (ColorizeError, OSError) as e:
+        return ItemResult.of(item, "failed", error=error_text(item, e))
+    return run_film_locally(session, film, on_frames)

@@ -81,22 +81,6 @@ def segment_path(folder: Path, seg: Segment) -> Path:
     return folder / f"seg-{seg.index:05d}.nut"   # NUT keeps any time base (MKV rounds to 1 ms)
 
 
-def process_segment(colorizer, source: Path, seg: Segment, out: Path, options) -> int:
-    """Colorize one segment into `out` (video only); returns its frame count."""
-    from colorize_cli.io.video import EncodeSettings, VideoSink, VideoSource
-    from colorize_cli.pipeline.temporal import make_smoother
-    from colorize_cli.pipeline.video import colorize_video
-
-    settings = EncodeSettings(options.codec, options.crf, options.preset, no_bframes=True)
-    with VideoSource(source) as src:
-        src.set_window(seg.start, seg.end, seg.warm_start)
-        sink = VideoSink(out, src, settings, overwrite=True)
-        smoother = make_smoother(options.temporal, options.temporal_strength)
-        stats = colorize_video(src, sink, colorizer.predictor, smoother, colorizer.batch_size,
-                               saturation=options.saturation)
-    return stats.frames
-
-
 def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool,
                   check=None) -> tuple[int, float | None]:
     """Stream-copy the segments' video and the source's audio/subtitles into `output`.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from colorize_cli.pipeline.color import KR_KB, gray_to_L, luma_to_gray
+from colorize_cli.colorspace import KR_KB, gray_to_L, luma_to_gray
 
 _L_TABLES: dict = {}
 
@@ -82,7 +82,7 @@ def chroma_limit_table() -> np.ndarray:
     """Largest in-sRGB chroma for (L, hue): rows L = 0, 0.5, ... 100, columns hue = 0 .. 360 deg."""
     global _CMAX
     if _CMAX is None:
-        from colorize_cli.pipeline.color import _in_gamut
+        from colorize_cli.colorspace import _in_gamut
 
         Ls = torch.arange(0, 100 * L_STEPS + 1) / L_STEPS
         hues = torch.deg2rad(torch.arange(0, 360 + HUE_STEP, HUE_STEP))
@@ -127,7 +127,7 @@ def rgb_to_L(rgb: np.ndarray) -> np.ndarray:
 
     top = 65535 if rgb.dtype == np.uint16 else 255
     if top not in _LINEAR:
-        from colorize_cli.pipeline.color import srgb_to_linear
+        from colorize_cli.colorspace import srgb_to_linear
         _LINEAR[top] = srgb_to_linear(torch.arange(top + 1, dtype=torch.float64) / top).float().numpy()
     table = _LINEAR[top]
     lin = cv2.LUT(rgb, table) if top == 255 else table[rgb]

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from colorize_cli.pipeline.chroma import lab_to_rgb_gamut, rgb_to_L, upsample_rows_np
-from colorize_cli.pipeline.color import lab_to_rgb_in_gamut, rgb_to_lab
+from colorize_cli.colorspace import lab_to_rgb_in_gamut, rgb_to_lab
 from colorize_cli.pipeline.predict import ChromaPredictor, upsample_rows
 
 ROWS = 1024  # full-resolution work is done in strips to bound memory on huge scans

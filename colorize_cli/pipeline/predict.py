@@ -5,29 +5,19 @@ import torch
 import torch.nn.functional as F
 
 
-def render_shape(height: int, width: int, short_side: int, stride: int) -> tuple[int, int]:
-    """(h, w) with the short side at `short_side`, aspect kept, both multiples of `stride`."""
-    scale = short_side / min(height, width)
-    h = max(stride, round(height * scale / stride) * stride)
-    w = max(stride, round(width * scale / stride) * stride)
-    return h, w
-
-
 class ChromaPredictor:
-    def __init__(self, engine, render_size: int | None = None):
+    def __init__(self, engine):
         self.engine = engine
-        spec = engine.spec
-        # shipped weights may have been trained at another scale: their card says which
-        size = render_size or spec.card_info().get("render_size") or spec.input_size
-        self.render_size = max(spec.stride, round(size / spec.stride) * spec.stride)
-        self.stride = spec.stride
+        self.spec = engine.spec
+        self.render_size = engine.render_size   # one rule for the engine and the predictor
+        self.stride = self.spec.stride
 
     @property
     def device(self) -> torch.device:
         return self.engine.device
 
     def shrink(self, L: torch.Tensor) -> torch.Tensor:
-        h, w = render_shape(L.shape[-2], L.shape[-1], self.render_size, self.stride)
+        h, w = self.spec.render_shape(L.shape[-2], L.shape[-1], self.render_size)
         if (h, w) == tuple(L.shape[-2:]):
             return L
         return F.interpolate(L, size=(h, w), mode="bilinear", align_corners=False, antialias=True)

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from colorize_cli.errors import MediaError
 from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource, plane_view
 from colorize_cli.pipeline.chroma import chroma_planes, luma_to_L_np
-from colorize_cli.pipeline.color import lab_to_rgb, luma_to_L, rgb_to_cbcr
+from colorize_cli.colorspace import lab_to_rgb, luma_to_L, rgb_to_cbcr
 from colorize_cli.pipeline.predict import ChromaPredictor
 
 _END = object()

@@ -1,8 +1,8 @@
-"""`--dry-run`: what a run would do, without loading a model."""
+"""A dry run: what a run would do with each item, by the real run's rules, without loading a
+model or writing anything."""
 from __future__ import annotations
 
-import json
-import sys
+from dataclasses import dataclass
 
 
 
@@ -10,8 +10,10 @@ def estimate_frames(item) -> int | None:
     if item.kind == "image":
         return 1
     try:
+        from colorize_cli.files import require_regular
         from colorize_cli.io.video import VideoSource
 
+        require_regular(item.source)   # never open a FIFO
         with VideoSource(item.source) as src:
             return src.estimated_frames
     except Exception:  # unreadable files are reported as such by the real run
@@ -45,10 +47,13 @@ def planned_state(plan, item, options, config: str | None) -> str:
     return "redo" if rec is not None or exists else "new"
 
 
-def print_plan(plan, as_json: bool, options=None, config: str | None = None) -> int:
-    from colorize_cli.api import RunOptions
+@dataclass
+class DryRun:
+    rows: list        # {"source", "output", "kind", "frames", "state"} per item
+    summary: dict     # counts, frames to do, the manifest, an estimate from its measured fps
 
-    options = options or RunOptions()
+
+def dry_run(plan, options, config: str | None = None) -> DryRun:
     manifest = plan.manifest
     past = manifest.summary() if manifest is not None else None
     rows, total_frames, unknown = [], 0, 0
@@ -63,28 +68,10 @@ def print_plan(plan, as_json: bool, options=None, config: str | None = None) -> 
                      "frames": frames, "state": state})
     fps = past["fps"] if past and past["fps"] else None
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "redo", "done", "skip", "conflict")}
-    existing = sum(it.output.exists() for it in plan.items)
     summary = {"items": len(rows), "to_do": counts["new"] + counts["redo"], **counts,
-               "existing_outputs": existing, "frames": total_frames, "unknown_frames": unknown,
-               "manifest": str(manifest.path) if manifest else None,
+               "existing_outputs": sum(it.output.exists() for it in plan.items),
+               "frames": total_frames, "unknown_frames": unknown,
+               "manifest": str(manifest.path) if manifest else None, "fps": fps,
                "estimated_seconds": round(total_frames / fps, 1) if fps and total_frames else
                (0.0 if not total_frames and not unknown else None)}
-    out = sys.stdout
-    if as_json:
-        for r in rows:
-            out.write(json.dumps(r) + "\n")
-        out.write(json.dumps({"plan": summary}) + "\n")
-    else:
-        for r in rows:
-            out.write(f"{r['state']:>8}  {r['kind']:<5}  {r['frames'] if r['frames'] is not None else '?':>6}  "
-                      f"{r['source']} -> {r['output']}\n")
-        if not summary["to_do"]:
-            eta = "nothing to do"
-        elif fps:
-            eta = f"~{summary['estimated_seconds']} s at {fps} fps (from the manifest)"
-        else:
-            eta = "time unknown until a first run measures this machine"
-        out.write(f"{summary['items']} item(s): {summary['new']} new, {summary['redo']} to redo, "
-                  f"{summary['done']} done, {summary['skip']} skipped, {summary['conflict']} conflicts; "
-                  f"{existing} existing output(s); {total_frames} frame(s) to do; {eta}\n")
-    return 0
+    return DryRun(rows, summary)

@@ -1,0 +1,49 @@
+"""Small file helpers every layer may use: one sha256 of a file, the cache folder, the check
+that an input is a regular file."""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+from colorize_cli.errors import MediaError
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file, read in 1 MiB chunks (films and weights never sit in memory whole)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cache_root() -> Path:
+    """$COLORIZE_CACHE, else $XDG_CACHE_HOME/colorize, else ~/.cache/colorize."""
+    root = os.environ.get("COLORIZE_CACHE")
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "colorize"
+
+
+KIND_OF_MODE = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a character device",
+                stat.S_ISBLK: "a block device", stat.S_ISDIR: "a folder"}
+
+
+def require_regular(path: str | Path) -> os.stat_result:
+    """stat of `path` when it is a regular file (symlinks followed); else MediaError naming it.
+    Only regular files are opened: a FIFO would block the job forever."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise MediaError(f"{path}: broken symbolic link (its target {os.readlink(path)} does not exist)") from None
+        raise MediaError(f"{path}: file not found") from None
+    except OSError as e:
+        raise MediaError(f"{path}: cannot read ({e.strerror or e})") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = next((name for test, name in KIND_OF_MODE.items() if test(st.st_mode)), "not a regular file")
+        raise MediaError(f"{path}: {what}, not a regular file; only regular files are read")
+    return st

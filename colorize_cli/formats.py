@@ -1,0 +1,24 @@
+"""File types colorize reads and writes (extensions, lower case, with the dot)."""
+
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+VIDEO_EXTS = {".mp4", ".m4v", ".mkv", ".mov", ".avi", ".webm", ".mpg", ".mpeg", ".ts", ".m2ts",
+              ".mxf", ".wmv", ".flv", ".3gp", ".ogv", ".y4m", ".nut"}
+# Pillow format of each photo extension; formats that hold 16 bits and an alpha channel.
+FORMAT_OF_EXT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
+                 ".webp": "WEBP", ".bmp": "BMP"}
+SIXTEEN_BIT = {"PNG", "TIFF"}
+ALPHA = {"PNG", "TIFF", "WEBP"}
+# The video encoder a container needs when none is asked for.
+CODEC_FOR_EXT = {".webm": "libvpx-vp9", ".ogv": "libtheora"}
+DEFAULT_CODEC = "libx264"
+
+
+def normalize_ext(ext: str) -> str:
+    """'PNG', 'png' or '.png' -> '.png'."""
+    ext = ext.strip().lower()
+    return ext if ext.startswith(".") else "." + ext
+
+
+def kind_of_ext(ext: str) -> str | None:
+    ext = ext.lower()
+    return "image" if ext in IMAGE_EXTS else "video" if ext in VIDEO_EXTS else None

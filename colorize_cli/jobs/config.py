@@ -1,0 +1,39 @@
+"""The settings a job's outputs depend on: hashed into the manifest's config, so a changed
+setting means redo, not skip. Computable without loading a model (the dry run admits items
+with exactly the real run's rule)."""
+from __future__ import annotations
+
+from colorize_cli.jobs.manifest import config_hash
+from colorize_cli.options import ModelOptions, RunOptions
+
+
+def job_settings(model: str, engine_name: str, weights_id: str | None, render_size: int | None,
+                 options: RunOptions) -> dict:
+    from colorize_cli.models import get_spec
+
+    spec = get_spec(model)
+    return {"model": spec.name, "weights": weights_id or spec.card_info().get("sha256"),
+            "engine": engine_name, "render_size": spec.render_size(render_size),
+            "temporal": options.temporal, "strength": options.temporal_strength,
+            "saturation": options.saturation, "codec": options.codec, "crf": options.crf,
+            "preset": options.preset, "format": options.output_ext,
+            "segments": options.segment_seconds}
+
+
+def session_settings(session, options: RunOptions) -> dict:
+    """The settings of a job run by a loaded Session."""
+    return job_settings(session.spec.name, session.engine.name, session.weights_id,
+                        session.predictor.render_size, options)
+
+
+def planned_settings(model: ModelOptions, options: RunOptions) -> dict:
+    """The settings a run with these options would record (no model is loaded)."""
+    from colorize_cli.engines import select_engine
+    from colorize_cli.pipeline.session import resolve_model, weights_id
+
+    cls, _ = select_engine(model.engine)
+    return job_settings(resolve_model(model.model, model.weights), cls.name, weights_id(model.weights),
+                        model.render_size, options)
+
+
+__all__ = ["job_settings", "session_settings", "planned_settings", "config_hash"]

@@ -1,0 +1,81 @@
+"""One input, start to finish: a photo or a whole film (or one film segment) through a Session.
+Every failure becomes the item's ItemResult (results.error_text): the batch goes on."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Callable
+
+from colorize_cli.files import require_regular
+from colorize_cli.formats import ALPHA
+from colorize_cli.options import RunOptions
+from colorize_cli.results import ItemResult, error_text
+
+
+def process_item(session, item, options: RunOptions, on_frames: Callable | None = None,
+                 replace: bool = False) -> ItemResult:
+    """Colorize `item` (a WorkItem); `replace` lets a job redo an output that it wrote itself."""
+    res = ItemResult.of(item, threads=session.threads)
+    if replace and not options.overwrite:
+        options = dataclasses.replace(options, overwrite=True, skip_existing=False)
+    if item.output.exists() and options.skip_existing:
+        res.status = "skipped"
+        return res
+    t0 = time.perf_counter()
+    try:
+        require_regular(item.source)
+        if item.kind == "image":
+            _photo(session, item, options, res)
+        else:
+            stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames)
+            res.frames = stats.frames
+            res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
+            res.warnings.extend(stats.warnings + session.engine.notes)
+    except Exception as e:   # noqa: BLE001 - a bug or a library failure costs this item, not the batch
+        res.fail(error_text(item, e))
+    except MemoryError as e:
+        res.fail(error_text(item, e))
+    return res.timed(time.perf_counter() - t0)
+
+
+def _photo(session, item, options: RunOptions, res: ItemResult) -> None:
+    from colorize_cli.io.image import MAX_PIXELS, output_format, read_photo, write_photo
+    from colorize_cli.pipeline.image import colorize_rgb
+
+    t = time.perf_counter()
+    keep_alpha = output_format(item.output) in ALPHA     # checked before anything is decoded
+    photo = read_photo(item.source, options.max_pixels or MAX_PIXELS, keep_alpha=keep_alpha)
+    t1 = time.perf_counter()
+    parts: dict = {}
+    rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts)
+    t2 = time.perf_counter()
+    write_photo(item.output, rgb, photo, options.overwrite)
+    res.frames = 1
+    res.warnings.extend(photo.notes)
+    res.stage_ms = {"decode": _ms(t1 - t), "infer": _ms(t2 - t1), "encode": _ms(time.perf_counter() - t2),
+                    **{k: _ms(v) for k, v in parts.items()}}
+
+
+def colorize_film(session, source: Path, output: Path, options: RunOptions, *, overwrite: bool | None = None,
+                  window=None, segment: bool = False, on_frames: Callable | None = None):
+    """The one video set-up (encoder settings, smoother, stages) used by whole films, segments
+    and the benchmark. `window` = (start, end, warm_start) pts for a segment; segments are
+    written without B-frames and never keep passthrough streams (the join adds them)."""
+    from colorize_cli.io.video import EncodeSettings, VideoSink, VideoSource
+    from colorize_cli.pipeline.temporal import make_smoother
+    from colorize_cli.pipeline.video import colorize_video
+
+    settings = EncodeSettings(options.codec, options.crf, options.preset, no_bframes=segment)
+    with VideoSource(source) as src:
+        if window is not None:
+            src.set_window(*window)
+        sink = VideoSink(output, src, settings, options.overwrite if overwrite is None else overwrite)
+        smoother = make_smoother(options.temporal, options.temporal_strength)
+        return colorize_video(src, sink, session.predictor, smoother, session.batch_size, on_frames,
+                              saturation=options.saturation,
+                              allow_truncated=options.allow_truncated and not segment)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)

@@ -1,0 +1,65 @@
+"""A loaded model on an engine: what every item of a job runs through (locally, or one per Ray
+actor). Built from validated ModelOptions; a context manager that closes its engine."""
+from __future__ import annotations
+
+from colorize_cli.errors import UsageError
+from colorize_cli.options import DEFAULT_MODEL, ModelOptions
+from colorize_cli.pipeline.predict import ChromaPredictor
+
+
+def resolve_model(model: str | None, weights=None) -> str:
+    """The model to build: as asked; else the one a weights file's card names; else the default."""
+    from colorize_cli.models.registry import read_card
+
+    if model:
+        return model
+    if weights not in (None, "default"):
+        named = read_card(weights).get("model")
+        if named:
+            return named
+    return DEFAULT_MODEL
+
+
+def weights_id(weights) -> str | None:
+    """sha256 of a weights file given by path (None: the shipped weights, named by their card)."""
+    from colorize_cli.files import file_sha256
+
+    return None if weights in ("default", None) else file_sha256(weights)
+
+
+class Session:
+    """model + engine + predictor, from ModelOptions (or the same fields as keywords)."""
+
+    def __init__(self, options: ModelOptions | None = None, *, require_weights: bool = True, **fields):
+        from colorize_cli import threads as thread_budget
+        from colorize_cli.engines import select_engine
+        from colorize_cli.models import create_model, get_spec
+
+        o = options or ModelOptions(**fields)
+        self.options = o
+        name = resolve_model(o.model, o.weights)
+        spec = get_spec(name)
+        if require_weights and o.weights == "default" and not spec.has_weights:
+            raise UsageError(f"model {name!r} has no trained weights in this install; train it with "
+                             f"scripts/train.py or pass --weights FILE")
+        net = create_model(name, weights=o.weights)
+        self.spec = spec
+        self.weights_id = weights_id(o.weights)
+        self.threads = thread_budget.apply(o.threads)
+        cls, self.engine_reason = select_engine(o.engine)
+        self.engine = cls.load(net, max_batch=o.batch_size, render_size=o.render_size, threads=self.threads)
+        self.batch_size = o.batch_size
+        self.predictor = ChromaPredictor(self.engine)
+
+    def describe(self) -> str:
+        return (f"model {self.spec.name} on {self.engine.describe()}, {self.threads} CPU threads, render size "
+                f"{self.predictor.render_size} [{self.engine_reason}]")
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
