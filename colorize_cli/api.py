@@ -16,13 +16,13 @@ touched; every failure of one input is that input's ItemResult, never an excepti
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
 from colorize_cli.errors import MediaError, UsageError
 from colorize_cli.io.discover import WorkItem
-from colorize_cli.jobs.dry_run import DryRun
+from colorize_cli.jobs.dry_run import DryRun, estimate_frames
 from colorize_cli.jobs.runner import Plan, make_plan, run_job
 from colorize_cli.options import DEFAULT_MODEL, ModelOptions, RunOptions
 from colorize_cli.pipeline.session import Session, resolve_model
@@ -134,4 +134,4 @@ def run(inputs, out: str | Path | None = None, options: RunOptions | None = None
 
 
 __all__ = ["Colorizer", "ItemResult", "RunOptions", "ModelOptions", "MediaError", "DEFAULT_MODEL", "plan",
-           "dry_run", "run", "resolve_model"]
+           "dry_run", "run", "resolve_model", "estimate_frames"]

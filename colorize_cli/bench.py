@@ -174,16 +174,18 @@ def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int =
 
 def transcode_only(src: Path, dst: Path, crf: int, preset: str) -> float:
     """Decode + encode with the same sink settings and no model; returns fps."""
-    from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource
+    from colorize_cli.io.video import EncodeSettings, FrameTags, Passthrough, VideoSink, VideoSource
+    from colorize_cli.options import RunOptions
 
     t = time.perf_counter()
     with VideoSource(src) as source:
-        sink = VideoSink(dst, source, EncodeSettings(None, crf, preset), overwrite=True)
+        sink = VideoSink(dst, source, EncodeSettings(RunOptions(crf=crf, preset=preset)), overwrite=True)
         n = 0
-        for kind, item in source:
-            if kind == "packet":
-                sink.mux_packet(item)
+        for event in source:
+            if isinstance(event, Passthrough):
+                sink.mux_packet(event.packet)
                 continue
+            item = event.frame
             if sink.container is None:
                 sink.open(FrameTags.of(item), item.width, item.height)
             sink.write_frame(item)
@@ -220,3 +222,26 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
                 "transcode_fps": round(base_fps, 2), "network_fps": round(net_fps, 2),
                 "serial_bound_fps": round(bound, 2), "fraction_of_bound": round(res.fps / bound, 3),
                 "ratio": round(res.fps / base_fps, 3), "stage_ms_per_frame": per_frame}
+
+
+def startup(runs: int = 3) -> dict:
+    """Seconds from launch to exit of commands that should not wait for torch (median of
+    `runs`), beside `python -c pass` (the interpreter alone) measured the same way."""
+    import statistics
+    import subprocess
+    import sys
+
+    def wall(args) -> float:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, *args], capture_output=True, check=False)
+            times.append(time.perf_counter() - t)
+        return round(statistics.median(times), 3)
+
+    out = {"python": wall(["-c", "pass"])}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in (("--help", ["--help"]), ("--version", ["--version"]), ("status", ["status", tmp]),
+                           ("run --help", ["run", "--help"]), ("models", ["models"])):
+            out[name] = wall(["-m", "colorize_cli", *args])
+    return out

@@ -28,11 +28,17 @@ MAX_BATCH = 1024
 
 
 def opt(default, help: str, *, type=None, flag: str | None = None, choices=None, short: str | None = None,
-        metavar: str | None = None):
-    """A field that is also a command-line option (`flag` defaults to --field-name)."""
+        metavar: str | None = None, output: bool = True):
+    """A field that is also a command-line option (`flag` defaults to --field-name). `output`:
+    the outputs' bytes depend on it (part of a job's configuration: a change means redo)."""
     metavar = metavar or {int: "N", float: "NUMBER", str: "NAME"}.get(type)
     return field(default=default, metadata={"help": help, "type": type, "flag": flag, "choices": choices,
-                                            "short": short, "metavar": metavar})
+                                            "short": short, "metavar": metavar, "output": output})
+
+
+def output_fields(options) -> dict:
+    """The option values an output depends on, by field name."""
+    return {f.name: getattr(options, f.name) for f in fields(options) if f.metadata.get("output", True)}
 
 
 def cli_fields(cls) -> list:
@@ -89,8 +95,8 @@ def probe_encoder(name: str) -> str | None:
 @dataclass(frozen=True)
 class RunOptions:
     """How files are processed and written (not which model runs them)."""
-    overwrite: bool = opt(False, "replace existing outputs", type=bool)
-    skip_existing: bool = opt(False, "leave existing outputs and skip their inputs", type=bool)
+    overwrite: bool = opt(False, "replace existing outputs", type=bool, output=False)
+    skip_existing: bool = opt(False, "leave existing outputs and skip their inputs", type=bool, output=False)
     codec: str | None = opt(None, "video encoder (default libx264; libx265/ffv1 keep 10-bit)", type=str)
     crf: int | None = opt(18, "video quality, lower is better (x264/x265: 0-51) [default: 18]", type=int)
     preset: str | None = opt("medium", "x264/x265 speed preset [default: medium]", type=str)
@@ -102,13 +108,13 @@ class RunOptions:
     output_ext: str | None = opt(None, "output extension, e.g. mkv or png (default: as the input)", type=str,
                                  flag="--format", metavar="EXT")
     max_pixels: int | None = opt(None, "refuse photos larger than this many pixels (decompression bombs)",
-                                 type=int)
+                                 type=int, output=False)
     segment_seconds: float | None = opt(None, "do films in keyframe segments of about this length, at least "
                                         "1 s (resumable per segment)", type=float, metavar="SECONDS")
     reset_manifest: bool = opt(False, "set a damaged job manifest aside (kept as .damaged-TIME) and start "
-                               "its record afresh", type=bool)
+                               "its record afresh", type=bool, output=False)
     allow_truncated: bool = opt(False, "finish damaged or cut films with the frames and streams that are "
-                                "there (noted in the result) instead of failing them", type=bool)
+                                "there (noted in the result) instead of failing them", type=bool, output=False)
 
     def __post_init__(self):
         if self.overwrite and self.skip_existing:

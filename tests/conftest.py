@@ -31,11 +31,50 @@ def random_weights(tmp_path_factory) -> Path:
     return path
 
 
+def default_signals() -> None:
+    """preexec_fn for children that are sent SIGINT: a shell that starts pytest in the
+    background (no job control) makes SIGINT ignored, the children would inherit that, and
+    Python never installs its KeyboardInterrupt handler over an ignored signal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+    """`colorize ARGS` in a fresh process: for what a process adds (signals, kills, start-up,
+    environment, concurrency)."""
     return subprocess.run([sys.executable, "-m", "colorize_cli", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=timeout)
 
 
+def run_cli_here(*args, cwd=None, timeout=None) -> subprocess.CompletedProcess:
+    """`colorize ARGS` in this process (the same `main` the command runs): no start-up cost.
+    stdout and stderr are captured as the command writes them; the exit code is main's."""
+    import contextlib
+    import io
+
+    from colorize_cli.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else 1
+            except Exception:   # what the console script would print as a traceback
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(["colorize", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli():
-    return run_cli
+    return run_cli_here

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from media import make_clip
+from conftest import default_signals
 
 
 def _unknown_codec_avi(path):
@@ -84,7 +85,7 @@ def test_ctrl_c_during_start_up_exits_130_without_traceback(tmp_path):
 
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
     p = subprocess.Popen([sys.executable, "-m", "colorize_cli", "run", str(tmp_path / "a.png")],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     time.sleep(0.4)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)

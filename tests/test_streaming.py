@@ -8,6 +8,7 @@ import time
 import pytest
 
 from media import make_clip
+from conftest import default_signals
 
 MEASURE = r"""
 import resource, sys
@@ -62,7 +63,7 @@ def test_interrupt_exits_130_and_cleans_up(tmp_path, random_weights, sig):
     src = make_clip(tmp_path / "film.mp4", frames=1500, size=(320, 240))
     out = tmp_path / "film_out.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(out),
-                             "--weights", str(random_weights)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--weights", str(random_weights)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_signals)
     partial = tmp_path / ".film_out.partial.mp4"
     deadline = time.time() + 120
     while time.time() < deadline and not partial.exists():

@@ -9,13 +9,8 @@ import threading
 import click
 
 from colorize_cli.errors import ColorizeError
-from colorize_cli.version import __version__
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="colorize")
-def cli() -> None:
-    """Colorize black-and-white films and photo archives."""
+from .group import cli
 
 
 def _register() -> None:

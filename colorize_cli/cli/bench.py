@@ -6,7 +6,7 @@ import platform
 
 import click
 
-from . import cli
+from .group import cli
 from .common import err_console, model_options
 
 
@@ -20,14 +20,17 @@ from .common import err_console, model_options
 @click.option("--video", "videos", multiple=True, help="also time this real clip end to end (repeatable)")
 @click.option("--photos", "n_photos", default=20, show_default=True,
               help="photos for the per-photo and busy-machine runs (0: skip)")
+@click.option("--startup/--no-startup", default=True, show_default=True,
+              help="time `colorize --help`, --version, status and models (each a new process)")
 @click.option("--json", "as_json", is_flag=True)
 @model_options(only=("batch_size",))
-def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, n_photos, as_json):
+def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, n_photos, startup, as_json):
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
     from colorize_cli.api import ModelOptions, resolve_model
     from colorize_cli.bench import end_to_end, inference, photos, smoothing
+    from colorize_cli.bench import startup as startup_times
 
     o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
     model, engine, batch_size = resolve_model(o.model), o.engine, o.batch_size
@@ -35,6 +38,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
                           "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
                           "torch": torch.__version__}}
+    if startup:
+        err_console.print("start-up times ...")
+        report["startup_s"] = startup_times()
     batch_list = [int(b) for b in batches.split(",") if b]
     report["inference"] = inference(model, engine, batch_list)
     report["end_to_end"] = []
@@ -73,9 +79,16 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     for s in report["smoothing"]:
         click.echo(f"temporal smoothing at {s['clip_height']}p (network size {s['render_shape']}): "
                    f"flow {s['flow_ms']} ms/frame, ema {s['ema_ms']} ms/frame")
+    if "startup_s" in report:
+        st = report["startup_s"]
+        click.echo("start-up (s, median of 3 new processes): " + ", ".join(f"{k} {v}" for k, v in st.items()))
     click.echo("ratios:")
     click.echo(f"  batch-1 latency {inf['batch1_ms']} ms; engine vs naive eager at batch 1: "
                f"{inf['speedup_vs_naive_batch1']}x ({inf['naive_eager_batch1_ms']} ms)")
+    if "startup_s" in report:
+        st = report["startup_s"]
+        click.echo(f"  start-up: colorize --help / python alone = {round(st['--help'] / st['python'], 2)}; "
+                   f"models / --help = {round(st['models'] / st['--help'], 1)}")
     for e in report["end_to_end"]:
         click.echo(f"  {e['clip']}: colorize / transcode-only = {e['ratio']}; "
                    f"colorize / serial bound = {e['fraction_of_bound']}")

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from . import cli
+from .group import cli
 from .common import model_options
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import cli
+from .group import cli
 from .common import print_json
 
 
@@ -11,19 +11,9 @@ from .common import print_json
 @click.option("--json", "as_json", is_flag=True)
 def models_cmd(as_json):
     """List the models: name, description, parameters, weights."""
-    from colorize_cli.models import create_model, get_spec, list_models
-    from colorize_cli.options import DEFAULT_MODEL
+    from colorize_cli.inventory import models
 
-    rows = []
-    for name in list_models():
-        spec = get_spec(name)
-        params = sum(p.numel() for p in create_model(name, weights=None).net.parameters())
-        card = spec.card_info()
-        rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
-                     "parameters": params, "input_size": spec.input_size,
-                     "render_size": spec.render_size(), "output": spec.output,
-                     "weights": spec.has_weights, "weights_mb": round(card.get("bytes", 0) / 1e6, 2),
-                     "sha256": card.get("sha256"), "licence": spec.licence})
+    rows = models()
     if as_json:
         for r in rows:
             print_json(r)

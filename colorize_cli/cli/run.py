@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from . import cli
+from .group import cli
 from .common import err_console, make, model_options, print_json, run_options, show_progress
 
 
@@ -40,10 +40,8 @@ def run(inputs, output, verify, dry_run, ray_address, as_json, **kw):
         tasks["frames"] = progress.add_task("frames", total=None, fps="")
 
     def on_item(item):
-        from colorize_cli.jobs.dry_run import estimate_frames
-
         progress.update(tasks["frames"], description=item.source.name[:40], completed=0,
-                        total=estimate_frames(item) if progress.live.is_started else None)
+                        total=api.estimate_frames(item) if progress.live.is_started else None)
 
     def on_frames(n):
         progress.advance(tasks["frames"], n)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import cli
+from .group import cli
 from .common import print_json
 
 
@@ -12,18 +12,9 @@ from .common import print_json
 @click.option("--json", "as_json", is_flag=True)
 def status(folder, as_json):
     """Done, failed, pending, throughput and ETA of the job whose output folder is FOLDER."""
-    from colorize_cli.errors import UsageError
-    from colorize_cli.jobs.manifest import Manifest
+    from colorize_cli.inventory import job_status
 
-    from pathlib import Path
-
-    from colorize_cli.jobs.manifest import NAME
-
-    if not (Path(folder) / NAME).is_file():
-        raise UsageError(f"{folder}: no colorize manifest here")
-    m = Manifest(folder, readonly=True)   # status only reads: works on a read-only folder too
-    s = m.summary()
-    m.close()
+    s = job_status(folder)
     if as_json:
         print_json(s)
         return 0

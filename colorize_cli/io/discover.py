@@ -5,15 +5,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from colorize_cli.errors import UsageError
-
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
-VIDEO_EXTS = {".mp4", ".m4v", ".mkv", ".mov", ".avi", ".webm", ".mpg", ".mpeg", ".ts", ".m2ts",
-              ".mxf", ".wmv", ".flv", ".3gp", ".ogv", ".y4m", ".nut"}
+from colorize_cli.formats import kind_of_ext
 
 
 def kind_of(path: Path) -> str | None:
-    ext = path.suffix.lower()
-    return "image" if ext in IMAGE_EXTS else "video" if ext in VIDEO_EXTS else None
+    return kind_of_ext(path.suffix)
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,9 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
             root_out = (out / src.resolve().name if many else out) if out else \
                 src.resolve().with_name(src.resolve().name + suffix)
             skip = root_out.resolve()   # an output folder inside the input is not input
-            found = sorted(p for p in src.rglob("*") if p.is_file() and kind_of(p)
+            # not only regular files: a FIFO or a broken link with a media name becomes an item that
+            # fails with its own line (never silently skipped, never opened)
+            found = sorted(p for p in src.rglob("*") if kind_of(p) and not p.is_dir()
                            and not any(part.startswith(".") for part in p.relative_to(src).parts)
                            and not p.resolve().is_relative_to(skip))
             for p in found:

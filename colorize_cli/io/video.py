@@ -7,7 +7,7 @@ packet, and writes under a partial name that is renamed only when the file is co
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +15,9 @@ import av
 import numpy as np
 
 from colorize_cli.errors import MediaError
+from colorize_cli.formats import CODEC_FOR_EXT, DEFAULT_CODEC
 from colorize_cli.io.atomic import discard, partial_path, publish
+from colorize_cli.options import RunOptions
 
 PASSTHROUGH = ("audio", "subtitle")
 # Planar Y'CbCr layouts we edit in place; anything else is converted to the nearest one.
@@ -23,7 +25,6 @@ PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
           "yuv420p10le", "yuv422p10le", "yuv444p10le", "yuv420p12le", "yuv422p12le", "yuv444p12le"}
 # AVColorSpace values -> our matrix names (unspecified: decided by frame height).
 MATRIX = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
-CODEC_FOR_EXT = {".webm": "libvpx-vp9", ".ogv": "libtheora"}
 # Containers that cannot carry B-frames' reordered timestamps: encode without B-frames.
 NO_BFRAMES = {".avi", ".flv", ".mpg", ".mpeg", ".vob", ".m2v"}
 # Containers that index frames by a constant rate: their time base is 1 / frame rate.
@@ -86,8 +87,21 @@ class FrameTags:
                    frame.color_range, frame.color_primaries, frame.color_trc, display_matrix(frame))
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded video frame; `warmup` frames only prime temporal smoothing (never written)."""
+    frame: av.VideoFrame
+    warmup: bool = False
+
+
+@dataclass(frozen=True)
+class Passthrough:
+    """An audio or subtitle packet, copied to the output untouched."""
+    packet: av.Packet
+
+
 class VideoSource:
-    """Demux + decode one file. Iterating yields ("frame", VideoFrame) or ("packet", Packet)."""
+    """Demux + decode one file. Iterating yields Decoded frames and Passthrough packets."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -185,9 +199,9 @@ class VideoSource:
                         self.decoded += 1
                         if frame.time is not None:
                             self.last_time = float(frame.time)
-                        yield "frame", frame
+                        yield Decoded(frame)
                 elif packet.dts is not None:
-                    yield "packet", packet
+                    yield Passthrough(packet)
         except av.FFmpegError as e:
             raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
 
@@ -211,22 +225,34 @@ class VideoSource:
                             return
                         continue
                     if pts < start:
-                        yield "warmup", frame
+                        yield Decoded(frame, warmup=True)
                         continue
                     self.decoded += 1
                     self.last_time = float(frame.time)
-                    yield "frame", frame
+                    yield Decoded(frame)
         except av.FFmpegError as e:
             raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
 
 
 @dataclass
 class EncodeSettings:
-    codec: str | None = None     # None: libx264, or what the container / bit depth needs
-    crf: int | None = 18
-    preset: str | None = "medium"
+    """How the video is encoded: the run's validated options (codec, crf, preset, ...; a new
+    encoder option is a RunOptions field read in VideoSink._options) plus what the job decides."""
+    options: RunOptions = field(default_factory=RunOptions)
     threads: int = 0
     no_bframes: bool = False     # segments: monotonic timestamps across joins
+
+    @property
+    def codec(self) -> str | None:   # None: libx264, or what the container / bit depth needs
+        return self.options.codec
+
+    @property
+    def crf(self) -> int | None:
+        return self.options.crf
+
+    @property
+    def preset(self) -> str | None:
+        return self.options.preset
 
 
 class VideoSink:
@@ -251,6 +277,7 @@ class VideoSink:
         self.output.parent.mkdir(parents=True, exist_ok=True)
         src = self.source.video
         self.codec, pix_fmt = self._choose_codec(tags)
+        pix_fmt = self._fit_size(pix_fmt, width, height)
         try:
             self.container = av.open(str(self.tmp), "w")
             self.container.metadata.update(self.source.container.metadata)
@@ -284,7 +311,7 @@ class VideoSink:
 
     def _choose_codec(self, tags: FrameTags) -> tuple[str, str]:
         ext = self.output.suffix.lower()
-        codec = self.settings.codec or CODEC_FOR_EXT.get(ext, "libx264")
+        codec = self.settings.codec or CODEC_FOR_EXT.get(ext, DEFAULT_CODEC)
         if codec not in av.codecs_available:
             raise MediaError(f"{self.output}: encoder {codec!r} is not available in this PyAV build")
         formats = [f.name for f in (av.Codec(codec, "w").video_formats or [])]
@@ -299,6 +326,23 @@ class VideoSink:
         fallback = fallback if fallback in formats else formats[0]
         self.warnings.append(f"{codec} cannot write {tags.fmt}; writing {fallback}")
         return codec, fallback
+
+    def _fit_size(self, pix_fmt: str, width: int, height: int) -> str:
+        """4:2:0 needs even sizes and 4:2:2 an even width: an odd-sized film is written 4:4:4
+        (same pixels, nothing cropped or padded), and a note says so."""
+        fmt = av.VideoFormat(pix_fmt, width, height)
+        sub_w = len(fmt.components) > 2 and fmt.components[1].width < fmt.components[0].width
+        sub_h = len(fmt.components) > 2 and fmt.components[1].height < fmt.components[0].height
+        if not ((sub_w and width % 2) or (sub_h and height % 2)):
+            return pix_fmt
+        full = pix_fmt.replace("420", "444").replace("422", "444")
+        formats = [f.name for f in (av.Codec(self.codec, "w").video_formats or [])]
+        if full in formats:
+            self.warnings.append(f"odd frame size {width}x{height}: written as {full} ({pix_fmt} needs even "
+                                 f"sizes); every pixel kept")
+            return full
+        raise MediaError(f"{self.source.path}: {self.codec} cannot write an odd frame size {width}x{height} "
+                         f"in {pix_fmt}; use --codec ffv1 or libx265")
 
     def _options(self) -> dict:
         opts = {}

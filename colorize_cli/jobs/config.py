@@ -4,7 +4,7 @@ with exactly the real run's rule)."""
 from __future__ import annotations
 
 from colorize_cli.jobs.manifest import config_hash
-from colorize_cli.options import ModelOptions, RunOptions
+from colorize_cli.options import ModelOptions, RunOptions, output_fields
 
 
 def job_settings(model: str, engine_name: str, weights_id: str | None, render_size: int | None,
@@ -14,10 +14,7 @@ def job_settings(model: str, engine_name: str, weights_id: str | None, render_si
     spec = get_spec(model)
     return {"model": spec.name, "weights": weights_id or spec.card_info().get("sha256"),
             "engine": engine_name, "render_size": spec.render_size(render_size),
-            "temporal": options.temporal, "strength": options.temporal_strength,
-            "saturation": options.saturation, "codec": options.codec, "crf": options.crf,
-            "preset": options.preset, "format": options.output_ext,
-            "segments": options.segment_seconds}
+            **output_fields(options)}    # every option the outputs depend on, by its own name
 
 
 def session_settings(session, options: RunOptions) -> dict:

@@ -66,7 +66,7 @@ def colorize_film(session, source: Path, output: Path, options: RunOptions, *, o
     from colorize_cli.pipeline.temporal import make_smoother
     from colorize_cli.pipeline.video import colorize_video
 
-    settings = EncodeSettings(options.codec, options.crf, options.preset, no_bframes=segment)
+    settings = EncodeSettings(options, no_bframes=segment)
     with VideoSource(source) as src:
         if window is not None:
             src.set_window(*window)

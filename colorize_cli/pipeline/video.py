@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from colorize_cli.errors import MediaError
-from colorize_cli.io.video import EncodeSettings, FrameTags, VideoSink, VideoSource, plane_view
+from colorize_cli.io.video import EncodeSettings, FrameTags, Passthrough, VideoSink, VideoSource, plane_view
 from colorize_cli.pipeline.chroma import chroma_planes, luma_to_L_np
 from colorize_cli.colorspace import lab_to_rgb, luma_to_L, rgb_to_cbcr
 from colorize_cli.pipeline.predict import ChromaPredictor
@@ -145,11 +145,11 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
     def decode():
         try:
             t = time.perf_counter()
-            for kind, item in source:
-                if kind == "packet":
-                    packets_q.put(item)
+            for event in source:
+                if isinstance(event, Passthrough):
+                    packets_q.put(event.packet)
                     continue
-                warm = kind == "warmup"
+                item, warm = event.frame, event.warmup
                 if "tags" not in info:
                     info["tags"] = FrameTags.of(item)
                 tags = info["tags"]

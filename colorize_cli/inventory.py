@@ -1,0 +1,114 @@
+"""What this install and machine offer (models, engines, encoders, threads) and what a job
+folder says: the reports behind `colorize models`, `doctor`, `engines` and `status`."""
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+from colorize_cli.errors import UsageError
+from colorize_cli.options import DEFAULT_MODEL, ModelOptions
+
+ENCODERS = ("libx264", "libx265", "ffv1", "libvpx-vp9", "prores_ks", "h264_nvenc")
+
+
+def models() -> list[dict]:
+    """One row per registered model. Parameters are counted on the meta device (no memory,
+    no initialisation): listing stays fast."""
+    import torch
+
+    from colorize_cli.models import get_spec, list_models
+
+    rows = []
+    for name in list_models():
+        spec = get_spec(name)
+        with torch.device("meta"):
+            params = sum(p.numel() for p in spec.builder().parameters())
+        card = spec.card_info()
+        rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
+                     "parameters": params, "input_size": spec.input_size, "render_size": spec.render_size(),
+                     "output": spec.output, "weights": spec.has_weights,
+                     "weights_mb": round(card.get("bytes", 0) / 1e6, 2), "sha256": card.get("sha256"),
+                     "licence": spec.licence})
+    return rows
+
+
+def machine() -> dict:
+    """torch, CUDA, PyAV, usable encoders (probed, not merely compiled in), engines, threads."""
+    import av
+    import torch
+
+    from colorize_cli.engines import availability
+    from colorize_cli.files import cache_root
+    from colorize_cli.models.registry import WEIGHTS_DIR
+    from colorize_cli.options import probe_encoder
+    from colorize_cli.version import __version__
+
+    unusable = {c: probe_encoder(c) for c in ENCODERS if probe_encoder(c)}
+    return {
+        "colorize": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "cpu_threads": threads(),
+        "pyav": av.__version__,
+        "ffmpeg": getattr(av, "ffmpeg_version_info", "?"),
+        "encoders": {c: c not in unusable for c in ENCODERS},
+        "encoders_unusable": unusable,
+        "engines": {k: {"available": ok, "why": why} for k, (ok, why) in availability().items()},
+        "weights_dir": str(WEIGHTS_DIR),
+        "engine_cache": str(cache_root() / "engines"),
+    }
+
+
+def threads() -> dict:
+    """What a run would use: the budget, and where it comes from."""
+    from colorize_cli.threads import available_cores
+
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = None
+    return {"used": available_cores(), "cpu_count": os.cpu_count(), "affinity_mask": affinity,
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+            "onnxruntime_spin_wait": False, "note": "torch, OpenCV and ONNX Runtime intra-op share this budget"}
+
+
+def engine_plans() -> tuple[str, list[dict]]:
+    """(cache folder, the cached TensorRT plans' headers)."""
+    from colorize_cli.engines.tensorrt import cache_dir, list_plans
+
+    return str(cache_dir()), list_plans()
+
+
+def clear_engine_plans() -> int:
+    from colorize_cli.engines.tensorrt import clear_plans
+
+    return clear_plans()
+
+
+def build_engine(options: ModelOptions) -> list[str]:
+    """Build (or find) the TensorRT plan `colorize run` with the same options looks for."""
+    from colorize_cli.engines import select_engine
+    from colorize_cli.models import create_model
+    from colorize_cli.pipeline.session import resolve_model
+
+    cls, _ = select_engine("tensorrt")  # exit 3 with the reason when unavailable
+    net = create_model(resolve_model(options.model, options.weights), weights=options.weights)
+    with cls.load(net, max_batch=options.batch_size, render_size=options.render_size) as eng:
+        return list(eng.notes)
+
+
+def job_status(folder: str | Path) -> dict:
+    """Done, failed, pending, throughput and ETA of the job whose output folder is `folder`
+    (read only: works on a read-only folder too)."""
+    from colorize_cli.jobs.manifest import NAME, Manifest
+
+    if not (Path(folder) / NAME).is_file():
+        raise UsageError(f"{folder}: no colorize manifest here")
+    m = Manifest(folder, readonly=True)
+    try:
+        return m.summary()
+    finally:
+        m.close()
