@@ -130,120 +130,169 @@ def _dtype(bits: int):
     return np.uint8 if bits <= 8 else np.uint16
 
 
+@dataclass
+class Pending:
+    """A decoded frame on its way to the network (warm-up frames are never written)."""
+    frame: av.VideoFrame
+    warmup: bool
+
+
+@dataclass
+class Predicted:
+    """A batch back from the network: its frames and their Cb/Cr planes (or a ChromaJob that
+    makes them in the encode thread)."""
+    items: list
+    cbcr: object
+
+
 def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredictor, smoother=None,
                    batch_size: int = 8, on_frames=None, queue_size: int = 2,
                    saturation: float = 1.0, allow_truncated: bool = False) -> VideoStats:
     """Colorize `source` into `sink`. Raises MediaError; the sink is discarded on any failure."""
-    stats = VideoStats()
-    stop = threading.Event()
-    frames_q: queue.Queue = queue.Queue(maxsize=batch_size * queue_size)
-    done_q: queue.Queue = queue.Queue(maxsize=queue_size)
-    packets_q: queue.Queue = queue.Queue()  # audio/subtitle: bounded in time by frames_q
-    errors: list[BaseException] = []
-    info: dict = {}
+    job = VideoJob(source, sink, predictor, smoother, batch_size, queue_size, saturation)
+    return job.run(on_frames, allow_truncated)
 
-    def decode():
+
+class VideoJob:
+    """Three stages joined by bounded queues: decode (thread) -> Pending frames -> infer (thread)
+    -> Predicted batches -> encode (the calling thread, which owns the sink). A stage's error
+    stops the others and is raised by run(); the sink's partial file is then discarded."""
+
+    def __init__(self, source: VideoSource, sink: VideoSink, predictor: ChromaPredictor, smoother,
+                 batch_size: int, queue_size: int, saturation: float):
+        self.source, self.sink, self.predictor, self.smoother = source, sink, predictor, smoother
+        self.batch_size, self.saturation = batch_size, saturation
+        self.stats = VideoStats()
+        self.stop = threading.Event()
+        self.frames_q: queue.Queue = queue.Queue(maxsize=batch_size * queue_size)
+        self.done_q: queue.Queue = queue.Queue(maxsize=queue_size)
+        self.packets_q: queue.Queue = queue.Queue()  # audio/subtitle: bounded in time by frames_q
+        self.errors: list[BaseException] = []
+        self.tags: FrameTags | None = None        # set by the decoder from the first frame
+
+    # --- stages ------------------------------------------------------------------------------
+    def _stage(self, body) -> None:
         try:
-            t = time.perf_counter()
-            for event in source:
-                if isinstance(event, Passthrough):
-                    packets_q.put(event.packet)
-                    continue
-                item, warm = event.frame, event.warmup
-                if "tags" not in info:
-                    info["tags"] = FrameTags.of(item)
-                tags = info["tags"]
-                if item.format.name != tags.fmt:
-                    src = item
-                    item = item.reformat(format=tags.fmt)
-                    item.pts, item.time_base = src.pts, src.time_base
-                stats.stage_s["decode"] += time.perf_counter() - t
-                _put(frames_q, (item, warm), stop)
-                t = time.perf_counter()
-            _put(frames_q, _END, stop)
+            body()
         except _Stop:
             pass
         except BaseException as e:  # handed to the main thread, which raises it
-            errors.append(e)
-            stop.set()
+            self.errors.append(e)
+            self.stop.set()
 
-    def infer():
-        try:
-            finished = False
-            while not finished:
-                batch = []
-                while len(batch) < batch_size:
-                    item = _get(frames_q, stop)
-                    if item is _END:
-                        finished = True
-                        break
-                    batch.append(item)
-                if batch:
-                    t = time.perf_counter()
-                    tags = info["tags"]
-                    dt = _dtype(tags.bits)
-                    ys = np.stack([plane_view(f.planes[0], dt) for f, _ in batch])
-                    chroma_hw = (batch[0][0].planes[1].height, batch[0][0].planes[1].width)
-                    if predictor.device.type == "cpu":
-                        cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, predictor, smoother, saturation,
-                                                stats.stage_s)
-                    else:
-                        ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
-                        cbcr, cuts = chroma_for(ys, tags, chroma_hw, predictor, smoother, saturation)
-                        cbcr = cbcr.to("cpu").numpy()
-                    stats.scene_cuts += cuts
-                    if not isinstance(cbcr, ChromaJob):
-                        cbcr = cbcr.astype(dt, copy=False)
-                    stats.stage_s["infer"] += time.perf_counter() - t
-                    _put(done_q, (batch, cbcr), stop)
-            _put(done_q, _END, stop)
-        except _Stop:
-            pass
-        except BaseException as e:
-            errors.append(e)
-            stop.set()
-
-    threads = [threading.Thread(target=decode, name="decode", daemon=True),
-               threading.Thread(target=infer, name="infer", daemon=True)]
-    for th in threads:
-        th.start()
-    try:
-        while True:
-            try:
-                item = _get(done_q, stop)
-            except _Stop:
-                break
-            if item is _END:
-                break
+    def decode(self) -> None:
+        t = time.perf_counter()
+        for event in self.source:
+            if isinstance(event, Passthrough):
+                self.packets_q.put(event.packet)
+                continue
+            frame = event.frame
+            if self.tags is None:
+                self.tags = FrameTags.of(frame)
+            if frame.format.name != self.tags.fmt:
+                src = frame
+                frame = frame.reformat(format=self.tags.fmt)
+                frame.pts, frame.time_base = src.pts, src.time_base
+            self.stats.stage_s["decode"] += time.perf_counter() - t
+            _put(self.frames_q, Pending(frame, event.warmup), self.stop)
             t = time.perf_counter()
-            batch, cbcr = item
-            written = 0
-            deferred = isinstance(cbcr, ChromaJob)
-            for i, (frame, warm) in enumerate(batch):
-                if warm:
-                    continue
-                if deferred:
-                    tc = time.perf_counter()
-                    planes = cbcr.planes(i)
-                    chroma_s = time.perf_counter() - tc
-                    stats.stage_s["chroma"] += chroma_s
-                    stats.stage_s["encode"] -= chroma_s
-                else:
-                    planes = cbcr[i]
-                written += 1
-                if sink.container is None:
-                    sink.open(info["tags"], frame.width, frame.height)
-                _drain(packets_q, sink)
-                sink.write_frame(_recombine(frame, planes, sink.stream.pix_fmt, info["tags"]))
-                stats.frames += 1
-            stats.stage_s["encode"] += time.perf_counter() - t
-            if on_frames and written:
-                on_frames(written)
-        if errors:
-            raise errors[0]
+        _put(self.frames_q, _END, self.stop)
+
+    def infer(self) -> None:
+        finished = False
+        while not finished:
+            batch = []
+            while len(batch) < self.batch_size:
+                item = _get(self.frames_q, self.stop)
+                if item is _END:
+                    finished = True
+                    break
+                batch.append(item)
+            if batch:
+                _put(self.done_q, self._predict(batch), self.stop)
+        _put(self.done_q, _END, self.stop)
+
+    def _predict(self, batch: list) -> Predicted:
+        t = time.perf_counter()
+        tags, stats = self.tags, self.stats
+        dt = _dtype(tags.bits)
+        ys = np.stack([plane_view(p.frame.planes[0], dt) for p in batch])
+        chroma_hw = (batch[0].frame.planes[1].height, batch[0].frame.planes[1].width)
+        if self.predictor.device.type == "cpu":
+            cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation,
+                                    stats.stage_s)
+        else:
+            ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
+            cbcr, cuts = chroma_for(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation)
+            cbcr = cbcr.to("cpu").numpy().astype(dt, copy=False)
+        stats.scene_cuts += cuts
+        stats.stage_s["infer"] += time.perf_counter() - t
+        return Predicted(batch, cbcr)
+
+    def encode(self, done: Predicted) -> int:
+        """Write a predicted batch (warm-up frames skipped); returns the frames written."""
+        t = time.perf_counter()
+        stats, sink = self.stats, self.sink
+        written = 0
+        deferred = isinstance(done.cbcr, ChromaJob)
+        for i, pending in enumerate(done.items):
+            if pending.warmup:
+                continue
+            if deferred:
+                tc = time.perf_counter()
+                planes = done.cbcr.planes(i)
+                chroma_s = time.perf_counter() - tc
+                stats.stage_s["chroma"] += chroma_s
+                stats.stage_s["encode"] -= chroma_s
+            else:
+                planes = done.cbcr[i]
+            frame = pending.frame
+            if sink.container is None:   # the encoder's format and size come from the first frame
+                sink.open(self.tags, frame.width, frame.height)
+            _drain(self.packets_q, sink)
+            sink.write_frame(_recombine(frame, planes, sink.stream.pix_fmt, self.tags))
+            stats.frames += 1
+            written += 1
+        stats.stage_s["encode"] += time.perf_counter() - t
+        return written
+
+    # --- the whole film ----------------------------------------------------------------------
+    def run(self, on_frames=None, allow_truncated: bool = False) -> VideoStats:
+        threads = [threading.Thread(target=self._stage, args=(self.decode,), name="decode", daemon=True),
+                   threading.Thread(target=self._stage, args=(self.infer,), name="infer", daemon=True)]
+        for th in threads:
+            th.start()
+        try:
+            while True:
+                try:
+                    done = _get(self.done_q, self.stop)
+                except _Stop:
+                    break
+                if done is _END:
+                    break
+                written = self.encode(done)
+                if on_frames and written:
+                    on_frames(written)
+            if self.errors:
+                raise self.errors[0]
+            self._finish(allow_truncated)
+        except BaseException:
+            self.stop.set()
+            self.sink.fail()
+            raise
+        finally:
+            self.stop.set()
+            for th in threads:
+                th.join(timeout=5)
+        self.stats.warnings.extend(self.sink.warnings)
+        return self.stats
+
+    def _finish(self, allow_truncated: bool) -> None:
+        """Every frame and stream is there (or noted with --allow-truncated): publish."""
+        source, sink, stats = self.source, self.sink, self.stats
         if sink.container is None:
             raise MediaError(f"{source.path}: no decodable video frames")
-        _drain(packets_q, sink)
+        _drain(self.packets_q, sink)
         note = source.check_complete(allow_truncated)
         lost = sink.missing_streams()
         if lost and not allow_truncated:
@@ -253,16 +302,6 @@ def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredic
         if sink.encoded != source.decoded:
             raise MediaError(f"{source.path}: wrote {sink.encoded} frames but decoded {source.decoded}")
         sink.finish()
-    except BaseException:
-        stop.set()
-        sink.fail()
-        raise
-    finally:
-        stop.set()
-        for th in threads:
-            th.join(timeout=5)
-    stats.warnings.extend(sink.warnings)
-    return stats
 
 
 def _drain(packets_q: queue.Queue, sink: VideoSink) -> None:
@@ -291,4 +330,4 @@ def _recombine(src: av.VideoFrame, cbcr: np.ndarray, pix_fmt: str, tags: FrameTa
     return out
 
 
-__all__ = ["colorize_video", "EncodeSettings", "VideoStats"]
+__all__ = ["colorize_video", "VideoJob", "EncodeSettings", "VideoStats"]
