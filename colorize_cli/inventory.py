@@ -44,7 +44,8 @@ def machine() -> dict:
     from colorize_cli.options import probe_encoder
     from colorize_cli.version import __version__
 
-    unusable = {c: probe_encoder(c) for c in ENCODERS if probe_encoder(c)}
+    why = {c: probe_encoder(c) for c in ENCODERS}
+    unusable = {c: w for c, w in why.items() if w}
     return {
         "colorize": __version__,
         "python": platform.python_version(),

@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from colorize_cli.errors import MediaError
+from colorize_cli.files import require_regular
 from colorize_cli.formats import CODEC_FOR_EXT, DEFAULT_CODEC
 from colorize_cli.io.atomic import discard, partial_path, publish
 from colorize_cli.options import RunOptions
@@ -105,7 +106,7 @@ class VideoSource:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if self.path.is_file() and self.path.stat().st_size == 0:
+        if require_regular(self.path).st_size == 0:   # only regular files are opened (a FIFO would block)
             raise MediaError(f"{self.path}: empty file (0 bytes)")
         try:
             self.container = av.open(str(self.path), metadata_errors="ignore")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from colorize_cli.errors import ColorizeError
+
 
 
 def estimate_frames(item) -> int | None:
     if item.kind == "image":
         return 1
     try:
-        from colorize_cli.files import require_regular
         from colorize_cli.io.video import VideoSource
 
-        require_regular(item.source)   # never open a FIFO
         with VideoSource(item.source) as src:
             return src.estimated_frames
     except Exception:  # unreadable files are reported as such by the real run
@@ -40,7 +40,7 @@ def planned_state(plan, item, options, config: str | None) -> str:
     rec = manifest.get(item.source)
     try:
         fp = fingerprint(item.source)
-    except OSError:
+    except (OSError, ColorizeError):
         return "new"    # the real run reports it as failed
     if config is not None and manifest.is_done(item.source, item.output, fp, config):
         return "done"

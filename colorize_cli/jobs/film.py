@@ -6,7 +6,7 @@ import time
 
 from colorize_cli.errors import ColorizeError
 from colorize_cli.jobs.segments import finish_film, plan_segments, segment_path, segment_warmup, work_dir
-from colorize_cli.results import ItemResult
+from colorize_cli.results import ItemResult, error_text
 
 
 class SegmentedFilm:
@@ -61,7 +61,7 @@ class SegmentedFilm:
             reused = len(self.segments) - len(self.todo)
             res.warnings.append(f"{len(self.segments)} segments, {reused} reused from an earlier run")
         except (ColorizeError, OSError) as e:
-            res.fail(str(e) if isinstance(e, ColorizeError) else f"{self.item.source}: {e.strerror or e}")
+            res.fail(error_text(self.item, e))
         return res.timed(time.perf_counter() - self.t0)
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from colorize_cli.files import file_sha256
+from colorize_cli.files import file_sha256, require_regular
 
 NAME = "colorize-manifest.sqlite"
 _HEAD = 1 << 16
@@ -33,8 +33,9 @@ CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT);
 
 
 def fingerprint(path: Path) -> str:
-    """size, mtime and a hash of the first and last 64 KiB: cheap, and catches edits."""
-    st = path.stat()
+    """size, mtime and a hash of the first and last 64 KiB: cheap, and catches edits.
+    Only a regular file is opened (MediaError otherwise: a FIFO would block the job)."""
+    st = require_regular(path)
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as f:
         h.update(f.read(_HEAD))

@@ -137,10 +137,7 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
 
 def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False):
     """(fingerprint, None) when the item needs work (marked running), else (None, its result)."""
-    from colorize_cli.files import require_regular
-
     try:
-        require_regular(item.source)    # a FIFO is never opened: fingerprinting would block on it
         fp = fingerprint(item.source)
     except ColorizeError as e:
         return None, ItemResult.of(item, "failed", error=str(e))

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from colorize_cli.files import require_regular
 from colorize_cli.formats import ALPHA
 from colorize_cli.options import RunOptions
 from colorize_cli.results import ItemResult, error_text
@@ -24,7 +23,6 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
         return res
     t0 = time.perf_counter()
     try:
-        require_regular(item.source)
         if item.kind == "image":
             _photo(session, item, options, res)
         else:
@@ -32,9 +30,7 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
             res.frames = stats.frames
             res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
             res.warnings.extend(stats.warnings + session.engine.notes)
-    except Exception as e:   # noqa: BLE001 - a bug or a library failure costs this item, not the batch
-        res.fail(error_text(item, e))
-    except MemoryError as e:
+    except Exception as e:   # noqa: BLE001 - a bug or a library failure (or MemoryError) costs this item
         res.fail(error_text(item, e))
     return res.timed(time.perf_counter() - t0)
 
