@@ -62,12 +62,12 @@ class ModelSpec:
         size = requested or self.card_info().get("render_size") or self.input_size
         return max(self.stride, round(size / self.stride) * self.stride)
 
-    def render_shape(self, height: int, width: int, size: int) -> tuple[int, int]:
+    def render_shape(self, height: int, width: int, size: int, own: int | None = None) -> tuple[int, int]:
         """(h, w) the network sees for a (height, width) image at render size `size`: aspect kept,
         multiples of the stride; the short side is never raised above the source's unless the
         model's own size asks for it (a 1x1 image at --render-size 4096 runs at the model's size),
         and the long side is at most LONG_SIDE times the short side (an 8000x8 strip is bounded)."""
-        own = self.render_size()
+        own = own or self.render_size()   # callers on a hot path pass it (it reads the card)
         short = min(size, max(min(height, width), own))
         scale = min(short / min(height, width), LONG_SIDE * short / max(height, width))
         h = max(self.stride, round(height * scale / self.stride) * self.stride)

@@ -10,6 +10,7 @@ class ChromaPredictor:
         self.engine = engine
         self.spec = engine.spec
         self.render_size = engine.render_size   # one rule for the engine and the predictor
+        self.own_size = self.spec.render_size()   # the model's own size, read once (not per batch)
         self.stride = self.spec.stride
 
     @property
@@ -17,7 +18,7 @@ class ChromaPredictor:
         return self.engine.device
 
     def shrink(self, L: torch.Tensor) -> torch.Tensor:
-        h, w = self.spec.render_shape(L.shape[-2], L.shape[-1], self.render_size)
+        h, w = self.spec.render_shape(L.shape[-2], L.shape[-1], self.render_size, self.own_size)
         if (h, w) == tuple(L.shape[-2:]):
             return L
         return F.interpolate(L, size=(h, w), mode="bilinear", align_corners=False, antialias=True)
