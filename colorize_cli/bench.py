@@ -196,32 +196,81 @@ def transcode_only(src: Path, dst: Path, crf: int, preset: str) -> float:
 
 def end_to_end(model_name: str, engine_name: str, width: int, height: int, frames: int,
                crf: int = 18, preset: str = "veryfast", batch: int = 8, video: Path | None = None,
-               temporal: str = "flow") -> dict:
-    """`colorize run` fps next to transcode-only fps on the same clip and encoder settings."""
+               temporals=("flow",), rounds: int = 3) -> list[dict]:
+    """`colorize run` fps next to network-only and transcode-only fps on the same clip and encoder
+    settings, one row per temporal mode. Each round measures all of them one after the other; the
+    medians over `rounds` are reported, so a passing load on a shared machine moves every column."""
     from colorize_cli.api import Colorizer, RunOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         src = Path(video) if video else synthetic_clip(tmp / f"bench_{height}p.mp4", width, height, frames)
         cz = Colorizer(model_name, engine_name, batch)
-        base_fps = transcode_only(src, tmp / "transcode.mp4", crf, preset)
-        with av.open(str(src)) as c:
-            s = c.streams.video[0]
-            net_fps = network_only(cz, s.height, s.width, batch)
-        opts = RunOptions(crf=crf, preset=preset, temporal=temporal)
-        res = cz.process(cz.plan([src], tmp / "colorized.mp4")[0], opts)
-        if res.status != "done":
-            raise RuntimeError(res.error)
         with av.open(str(src)) as c:
             s = c.streams.video[0]
             w, h = s.width, s.height
-        bound = 1 / (1 / net_fps + 1 / base_fps)   # network and transcode one after the other
-        per_frame = {k: round(v / max(res.frames, 1), 2) for k, v in res.stage_ms.items()}
-        return {"clip": f"{w}x{h}", "frames": res.frames, "encoder": f"libx264 crf {crf} {preset}",
-                "engine": cz.engine.describe(), "temporal": temporal, "colorize_fps": res.fps,
-                "transcode_fps": round(base_fps, 2), "network_fps": round(net_fps, 2),
-                "serial_bound_fps": round(bound, 2), "fraction_of_bound": round(res.fps / bound, 3),
-                "ratio": round(res.fps / base_fps, 3), "stage_ms_per_frame": per_frame}
+        runs: dict = {"network": [], "transcode": [], **{t: [] for t in temporals}}
+        for r in range(rounds):
+            runs["network"].append(network_only(cz, h, w, batch))
+            runs["transcode"].append(transcode_only(src, tmp / "transcode.mp4", crf, preset))
+            for temporal in temporals:
+                opts = RunOptions(crf=crf, preset=preset, temporal=temporal)
+                res = cz.process(cz.plan([src], tmp / f"colorized_{temporal}_{r}.mp4")[0], opts)
+                if res.status != "done":
+                    raise RuntimeError(res.error)
+                runs[temporal].append(res)
+    med = lambda xs: float(np.median(xs))  # noqa: E731
+    net_fps, base_fps = med(runs["network"]), med(runs["transcode"])
+    rows = []
+    for temporal in temporals:
+        results = runs[temporal]
+        fps = med([r.fps for r in results])
+        bound = [1 / (1 / n + 1 / t) for n, t in zip(runs["network"], runs["transcode"])]   # one after the other
+        per_frame = {k: round(med([r.stage_ms.get(k, 0.0) / max(r.frames, 1) for r in results]), 2)
+                     for k in results[0].stage_ms}
+        rows.append({"clip": f"{w}x{h}", "frames": results[0].frames, "encoder": f"libx264 crf {crf} {preset}",
+                     "engine": cz.engine.describe(), "temporal": temporal, "rounds": rounds,
+                     "colorize_fps": round(fps, 2), "transcode_fps": round(base_fps, 2),
+                     "network_fps": round(net_fps, 2), "serial_bound_fps": round(med(bound), 2),
+                     "fraction_of_bound": round(med([r.fps / b for r, b in zip(results, bound)]), 3),
+                     "ratio": round(med([r.fps / t for r, t in zip(results, runs["transcode"])]), 3),
+                     "stage_ms_per_frame": per_frame})
+    return rows
+
+
+def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseline-cnn") -> list:
+    """Milliseconds per frame of the CPU chroma path alone, on one thread: Y' -> L, L at the
+    chroma sites, the network's input, and the 4:2:0 Cb/Cr planes from a network-size ab."""
+    import cv2
+
+    from colorize_cli.models import get_spec
+    from colorize_cli.pipeline.chroma import ChromaPlanes, L_at, luma_to_L_np
+
+    spec = get_spec(model_name)
+    rng = np.random.default_rng(0)
+    rows = []
+    before = cv2.getNumThreads(), torch.get_num_threads()
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    try:
+        for height in heights:
+            width = (height * 16 // 9) // 2 * 2
+            hs, ws = spec.render_shape(height, width, spec.render_size())
+            ys = rng.integers(16, 236, (frames, height, width), dtype=np.uint8)
+            ab = (rng.standard_normal((frames, 2, hs, ws)) * 30).astype(np.float32)
+            planes = ChromaPlanes("bt709", 8, False)
+
+            def frame(i):
+                L_c = L_at(luma_to_L_np(ys[i], 8, False), (height // 2, width // 2))
+                torch.nn.functional.interpolate(torch.from_numpy(L_c)[None, None], size=(hs, ws), mode="bilinear",
+                                                align_corners=False, antialias=True)
+                planes(L_c, ab[i])
+            t = _timeit(lambda: [frame(i) for i in range(frames)], warmup=1)
+            rows.append({"clip_height": height, "chroma_ms": round(1000 * t / frames, 2)})
+    finally:
+        cv2.setNumThreads(before[0])
+        torch.set_num_threads(before[1])
+    return rows
 
 
 def startup(runs: int = 3) -> dict:

@@ -4,9 +4,15 @@ Default: the cores this process may run on (the CPU affinity mask, e.g. `taskset
 the scheduler), lowered by OMP_NUM_THREADS when that is set. The same number goes to PyTorch's
 intra-op pool, OpenCV and ONNX Runtime; ONNX Runtime is told not to spin-wait, so idle workers
 sleep instead of stealing a busy machine's cores from the decode and encode threads.
+
+While a film runs, its decode, infer and encode threads work at the same time: the network keeps
+the whole budget (it is the largest cost and scales with cores) and the OpenCV work beside it
+(chroma planes, optical flow) runs on one thread each (`film_stages`), since splitting it further
+only takes cores from the network. Measured with `colorize bench`: see the README.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -46,3 +52,19 @@ def ort_options(threads: int):
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return opts
+
+
+@contextlib.contextmanager
+def film_stages():
+    """OpenCV single-threaded while a film's stage threads run beside the network; restored after."""
+    try:
+        import cv2
+    except ImportError:
+        yield
+        return
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)

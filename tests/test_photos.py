@@ -101,3 +101,20 @@ def test_folder_tree_mirrored_with_mixed_media(tmp_path, cli, random_weights):
         ["a/b/x.png", "a/film.mp4", "colorize-manifest.sqlite", "x.png"]
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 4 and '"summary"' in lines[-1]
+
+
+def test_grey_photos_take_l_from_one_table_with_the_same_values():
+    """The grey fast path (one lookup per pixel) gives exactly the L of the full RGB path, and a
+    single coloured pixel off the sparse probe grid makes an image colour."""
+    import numpy as np
+
+    from colorize_cli.pipeline.chroma import is_gray, rgb_to_L
+
+    rng = np.random.default_rng(3)
+    for dtype, top in ((np.uint8, 255), (np.uint16, 65535)):
+        g = rng.integers(0, top + 1, (37, 53), dtype=np.int64).astype(dtype)
+        rgb = np.repeat(g[..., None], 3, -1)
+        assert is_gray(rgb)
+        assert np.array_equal(rgb_to_L(rgb), rgb_to_L(rgb, gray=False))
+        rgb[1, 1, 2] = rgb[1, 1, 2] ^ 1          # (1, 1) is not on the probe grid
+        assert not is_gray(rgb)

@@ -17,6 +17,10 @@ from .common import err_console, model_options
 @click.option("--clips", default="1080,480", show_default=True, help="clip heights (16:9), empty for none")
 @click.option("--preset", default="veryfast", show_default=True)
 @click.option("--crf", default=18, show_default=True)
+@click.option("--temporal", "temporals", default="flow,off", show_default=True,
+              help="temporal modes timed end to end (comma-separated)")
+@click.option("--rounds", default=3, show_default=True,
+              help="end-to-end rounds; medians are reported (each round times every column)")
 @click.option("--video", "videos", multiple=True, help="also time this real clip end to end (repeatable)")
 @click.option("--photos", "n_photos", default=20, show_default=True,
               help="photos for the per-photo and busy-machine runs (0: skip)")
@@ -24,12 +28,13 @@ from .common import err_console, model_options
               help="time `colorize --help`, --version, status and models (each a new process)")
 @click.option("--json", "as_json", is_flag=True)
 @model_options(only=("batch_size",))
-def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos, n_photos, startup, as_json):
+def bench(model, engine, batches, frames, clips, preset, crf, batch_size, temporals, rounds, videos, n_photos,
+          startup, as_json):
     """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
     import torch
 
     from colorize_cli.api import ModelOptions, resolve_model
-    from colorize_cli.bench import end_to_end, inference, photos, smoothing
+    from colorize_cli.bench import chroma_path, end_to_end, inference, photos, smoothing
     from colorize_cli.bench import startup as startup_times
 
     o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
@@ -44,13 +49,18 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     batch_list = [int(b) for b in batches.split(",") if b]
     report["inference"] = inference(model, engine, batch_list)
     report["end_to_end"] = []
-    for h in [int(x) for x in clips.split(",") if x]:
+    modes = tuple(t for t in temporals.split(",") if t) or ("flow",)
+    heights = [int(x) for x in clips.split(",") if x]
+    for h in heights:
         w = (h * 16 // 9) // 2 * 2
-        err_console.print(f"end-to-end {w}x{h}, {frames} frames ...")
-        report["end_to_end"].append(end_to_end(model, engine, w, h, frames, crf, preset, batch_size))
-    report["smoothing"] = smoothing(model, [int(x) for x in clips.split(",") if x] or [480])
+        err_console.print(f"end-to-end {w}x{h}, {frames} frames, temporal {', '.join(modes)}, {rounds} rounds ...")
+        report["end_to_end"] += end_to_end(model, engine, w, h, frames, crf, preset, batch_size, temporals=modes,
+                                           rounds=rounds)
+    report["chroma_path"] = chroma_path(heights or [480], model_name=model)
+    report["smoothing"] = smoothing(model, heights or [480])
     for row in report["smoothing"]:   # the smoother's share of the end-to-end time per frame
-        e2e = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")), None)
+        e2e = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")
+                    and e["temporal"] == "flow"), None)
         if e2e and e2e["colorize_fps"]:
             row["flow_share_of_e2e"] = round(row["flow_ms"] * e2e["colorize_fps"] / 1000, 3)
     if n_photos:
@@ -58,7 +68,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
         report["photos"] = photos(model, engine, n_photos)
     for v in videos:
         err_console.print(f"end-to-end {v} ...")
-        report["end_to_end"].append(end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v))
+        report["end_to_end"] += end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v,
+                                           temporals=modes, rounds=rounds)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return 0
@@ -67,7 +78,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
     click.echo(f"{inf['model']} on {inf['engine']} at {inf['size']}px: " +
                ", ".join(f"batch {b}: {v} img/s" for b, v in inf["batches"].items()))
     for e in report["end_to_end"]:
-        click.echo(f"{e['clip']} ({e['frames']} frames, {e['encoder']}, temporal {e['temporal']}): colorize "
+        click.echo(f"{e['clip']} ({e['frames']} frames, {e['encoder']}, temporal {e['temporal']}, median of "
+                   f"{e['rounds']} rounds): colorize "
                    f"{e['colorize_fps']} fps, network-only {e['network_fps']} fps, transcode-only "
                    f"{e['transcode_fps']} fps, serial bound {e['serial_bound_fps']} fps; "
                    f"ms per frame {e['stage_ms_per_frame']}")
@@ -76,6 +88,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
         click.echo(f"photos ({p['photos']} x {p['size']}, {p['threads']} threads): {p['photos_per_s']} photos/s, "
                    f"{p['per_photo_ms']} ms each; stage ms {p['stage_ms']}; beside a busy process "
                    f"{p['busy_photos_per_s']} photos/s")
+    for c in report["chroma_path"]:
+        click.echo(f"chroma path alone at {c['clip_height']}p (Y' -> L, L at the 4:2:0 sites, network input, "
+                   f"Cb/Cr planes; 1 thread): {c['chroma_ms']} ms/frame")
     for s in report["smoothing"]:
         click.echo(f"temporal smoothing at {s['clip_height']}p (network size {s['render_shape']}): "
                    f"flow {s['flow_ms']} ms/frame, ema {s['ema_ms']} ms/frame")
@@ -90,7 +105,7 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, videos
         click.echo(f"  start-up: colorize --help / python alone = {round(st['--help'] / st['python'], 2)}; "
                    f"models / --help = {round(st['models'] / st['--help'], 1)}")
     for e in report["end_to_end"]:
-        click.echo(f"  {e['clip']}: colorize / transcode-only = {e['ratio']}; "
+        click.echo(f"  {e['clip']}, temporal {e['temporal']}: colorize / transcode-only = {e['ratio']}; "
                    f"colorize / serial bound = {e['fraction_of_bound']}")
     if "photos" in report:
         p = report["photos"]

@@ -24,6 +24,7 @@ class Photo:
     icc: bytes | None = None
     dpi: tuple | None = None
     alpha: np.ndarray | None = None   # (H, W) uint8, kept when the output format holds it
+    gray: bool | None = None     # stored as grey (R = G = B by construction); None: not known
     notes: list = field(default_factory=list)
 
 
@@ -72,8 +73,12 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
     elif icc:
         photo.notes.append(f"its {icc_space(icc) or 'unreadable'} ICC profile does not describe the RGB "
                            f"output and was not copied")
+    photo.gray = img.mode in GRAY_MODES or None
     photo.rgb, photo.bits = _to_rgb(img, path, photo, keep_alpha)
     return photo
+
+
+GRAY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
 
 
 def _to_rgb(img: Image.Image, path: Path, photo: Photo, keep_alpha: bool) -> tuple[np.ndarray, int]:

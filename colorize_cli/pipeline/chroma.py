@@ -50,26 +50,65 @@ def cbcr_matrix(matrix: str, bits: int, full_range: bool) -> np.ndarray:
     return np.concatenate([m * scale, np.full((2, 1), mid)], 1).astype(np.float32)
 
 
+class ChromaPlanes:
+    """L at the chroma sites + network-size ab -> Cb/Cr code planes, with buffers kept between calls.
+
+    Every step writes into a buffer made for the first frame's size (a film's frames share it), so a
+    1080p frame costs no page faults for fresh arrays; the returned planes are valid until the next
+    call (the encode thread copies them into the frame at once).
+    """
+
+    def __init__(self, matrix: str, bits: int, full_range: bool):
+        self.m = cbcr_matrix(matrix, bits, full_range).astype(np.float64)
+        s = 1 << (bits - 8)
+        self.lo, self.hi = (0, (1 << bits) - 1) if full_range else (16 * s, 240 * s)
+        self.dtype, self.cv_depth = (np.uint8, 0) if bits == 8 else (np.uint16, 2)   # CV_8U, CV_16U
+        self.full_range, self.bits = full_range, bits
+        self._shape = None
+
+    def _buffers(self, ch: int, cw: int) -> None:
+        if self._shape != (ch, cw):
+            f = lambda *shape: np.empty(shape, np.float32)  # noqa: E731
+            self.a, self.b, self.tmp = f(ch, cw), f(ch, cw), f(ch, cw)
+            self.lab, self.rgb = f(ch, cw, 3), f(ch, cw, 3)
+            self.rgb_planes = [f(ch, cw), f(ch, cw), f(ch, cw)]
+            self.out = np.empty((2, ch, cw), self.dtype)
+            self._shape = (ch, cw)
+
+    def __call__(self, L_c: np.ndarray, ab: np.ndarray) -> np.ndarray:
+        """L_c (ch, cw) float32 at the chroma sites, ab (2, h, w) -> (2, ch, cw) integer codes."""
+        import cv2
+
+        ch, cw = L_c.shape
+        self._buffers(ch, cw)
+        for src, dst in ((ab[0], self.a), (ab[1], self.b)):
+            cv2.resize(np.ascontiguousarray(src, dtype=np.float32), (cw, ch), dst=dst,
+                       interpolation=cv2.INTER_LINEAR)
+        cv2.merge([np.ascontiguousarray(L_c, dtype=np.float32), self.a, self.b], dst=self.lab)
+        cv2.cvtColor(self.lab, cv2.COLOR_Lab2RGB, dst=self.rgb)      # float: clipped to [0, 1]
+        R, G, B = cv2.split(self.rgb, self.rgb_planes)
+        m = self.m
+        for k in range(2):   # Cb, Cr = m[k] . (R', G', B', 1), rounded and saturated by OpenCV
+            cv2.addWeighted(R, m[k, 0], G, m[k, 1], 0.0, dst=self.tmp)
+            cv2.addWeighted(self.tmp, 1.0, B, m[k, 2], m[k, 3], dst=self.out[k], dtype=self.cv_depth)
+        if not self.full_range or self.bits not in (8, 16):
+            np.clip(self.out, self.lo, self.hi, out=self.out)
+        return self.out
+
+
 def chroma_planes(L: np.ndarray, ab: np.ndarray, chroma_hw: tuple[int, int], matrix: str, bits: int,
                   full_range: bool) -> np.ndarray:
-    """Full-resolution L (H, W) and network-size ab (2, h, w) -> Cb/Cr (2, ch, cw) as integer codes."""
+    """Full-resolution L (H, W) and network-size ab (2, h, w) -> Cb/Cr (2, ch, cw) as integer codes
+    (a new array; films use one ChromaPlanes and its buffers)."""
+    return ChromaPlanes(matrix, bits, full_range)(L_at(L, chroma_hw), ab).copy()
+
+
+def L_at(L: np.ndarray, chroma_hw: tuple[int, int]) -> np.ndarray:
+    """L at the chroma sites: the area mean of the luma sites each one covers."""
     import cv2
 
     ch, cw = chroma_hw
-    L_c = L if L.shape == (ch, cw) else cv2.resize(L, (cw, ch), interpolation=cv2.INTER_AREA)
-    a = cv2.resize(np.ascontiguousarray(ab[0], dtype=np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR)
-    b = cv2.resize(np.ascontiguousarray(ab[1], dtype=np.float32), (cw, ch), interpolation=cv2.INTER_LINEAR)
-    rgb = cv2.cvtColor(cv2.merge([L_c, a, b]), cv2.COLOR_Lab2RGB)
-    cbcr = cv2.transform(rgb, cbcr_matrix(matrix, bits, full_range))
-    s = 1 << (bits - 8)
-    lo, hi = (0, (1 << bits) - 1) if full_range else (16 * s, 240 * s)
-    if bits == 8:   # round and saturate in one pass (values are >= 0, so abs() is a no-op)
-        planes = [cv2.convertScaleAbs(c) for c in cv2.split(cbcr)]
-        if not full_range:
-            planes = [np.clip(c, lo, hi, out=c) for c in planes]
-        return np.stack(planes)
-    out = np.clip(np.rint(cbcr), lo, hi).astype(np.uint16)
-    return np.ascontiguousarray(out.transpose(2, 0, 1))
+    return L if L.shape == (ch, cw) else cv2.resize(L, (cw, ch), interpolation=cv2.INTER_AREA)
 
 
 # --- photos: gamut mapping by a chroma-limit table instead of a search over the full image -------
@@ -97,35 +136,40 @@ def chroma_limit_table() -> np.ndarray:
     return _CMAX
 
 
-def lab_to_rgb_gamut(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """L (H, W) and ab (H, W, 2) float32 -> sRGB float32 (H, W, 3) in [0, 1], L kept.
+def lab_to_rgb_gamut(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """L, a, b planes (H, W) float32 -> sRGB float32 (H, W, 3) in [0, 1], L kept.
 
     Chroma above the sRGB limit for the pixel's (L, hue) is scaled down to the limit (hue kept);
     the limit comes from a table, bilinear in L and hue.
     """
     import cv2
 
-    a, b = np.ascontiguousarray(ab[..., 0]), np.ascontiguousarray(ab[..., 1])
     chroma, hue = cv2.cartToPolar(a, b, angleInDegrees=True)
     table = chroma_limit_table()
-    limit = cv2.remap(table, hue / HUE_STEP, np.ascontiguousarray(L * L_STEPS), cv2.INTER_LINEAR,
+    limit = cv2.remap(table, cv2.multiply(hue, 1 / HUE_STEP), cv2.multiply(L, float(L_STEPS)), cv2.INTER_LINEAR,
                       borderMode=cv2.BORDER_REPLICATE)
-    scale = np.minimum(1.0, limit / np.maximum(chroma, 1e-6))
-    return cv2.cvtColor(cv2.merge([L, a * scale, b * scale]), cv2.COLOR_Lab2RGB)
+    scale = cv2.min(cv2.divide(limit, cv2.max(chroma, 1e-6)), 1.0)    # 1 inside the gamut
+    return cv2.cvtColor(cv2.merge([L, cv2.multiply(a, scale), cv2.multiply(b, scale)]), cv2.COLOR_Lab2RGB)
 
 
 _LINEAR: dict = {}
 
 
-def rgb_to_L(rgb: np.ndarray) -> np.ndarray:
+def rgb_to_L(rgb: np.ndarray, gray: bool | None = None) -> np.ndarray:
     """sRGB uint8/uint16 (H, W, 3) -> Lab L (H, W) float32, exactly as color.rgb_to_lab's L.
 
     L depends only on the luminance Y: each code is linearised through a table, Y is a 3-tap sum,
-    L = 116 f(Y) - 16.
+    L = 116 f(Y) - 16. A grey image (R = G = B; `gray` None: looked at) is one table lookup.
     """
     import cv2
 
     top = 65535 if rgb.dtype == np.uint16 else 255
+    if gray is None:
+        gray = is_gray(rgb)
+    if gray:
+        g = np.ascontiguousarray(rgb[..., 0])
+        table = _gray_L(top)
+        return cv2.LUT(g, table) if top == 255 else table[g]
     if top not in _LINEAR:
         from colorize_cli.colorspace import srgb_to_linear
         _LINEAR[top] = srgb_to_linear(torch.arange(top + 1, dtype=torch.float64) / top).float().numpy()
@@ -140,8 +184,27 @@ def rgb_to_L(rgb: np.ndarray) -> np.ndarray:
     return f * np.float32(116) - np.float32(16)
 
 
+_GRAY_L: dict = {}
+
+
+def _gray_L(top: int) -> np.ndarray:
+    """L of every grey code (R = G = B = code), float32, computed as rgb_to_L computes it."""
+    if top not in _GRAY_L:
+        codes = np.arange(top + 1, dtype=np.uint16 if top > 255 else np.uint8)
+        _GRAY_L[top] = rgb_to_L(np.repeat(codes[None, :, None], 3, -1), gray=False)[0]
+    return _GRAY_L[top]
+
+
+def is_gray(rgb: np.ndarray) -> bool:
+    """R = G = B everywhere (a sparse look first, so a colour image costs almost nothing)."""
+    probe = rgb[::17, ::13]
+    if not (np.array_equal(probe[..., 0], probe[..., 1]) and np.array_equal(probe[..., 0], probe[..., 2])):
+        return False
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]))
+
+
 def upsample_rows_np(ab: np.ndarray, height: int, width: int, y0: int, y1: int) -> np.ndarray:
-    """Rows y0:y1 of ab (h, w, 2) bilinearly upsampled to (height, width), half-pixel centres."""
+    """Rows y0:y1 of ab (h, w) or (h, w, C) bilinearly upsampled to (height, width), half-pixel centres."""
     import cv2
 
     h, w = ab.shape[:2]

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import torch
 
-from colorize_cli.pipeline.chroma import lab_to_rgb_gamut, rgb_to_L, upsample_rows_np
+from colorize_cli.pipeline.chroma import is_gray, lab_to_rgb_gamut, rgb_to_L, upsample_rows_np
 from colorize_cli.colorspace import lab_to_rgb_in_gamut, rgb_to_lab
 from colorize_cli.pipeline.predict import ChromaPredictor, upsample_rows
 
@@ -16,13 +16,14 @@ ROWS = 1024  # full-resolution work is done in strips to bound memory on huge sc
 
 @torch.inference_mode()
 def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0,
-                 times: dict | None = None) -> np.ndarray:
+                 times: dict | None = None, gray: bool | None = None) -> np.ndarray:
     """(H, W, 3) uint8/uint16 -> colorized array of the same dtype; Lab L is kept.
 
-    times (optional, CPU path): seconds are added under "network" and "chroma".
+    times (optional, CPU path): seconds are added under "network" and "chroma". gray: the caller
+    knows R = G = B (a grey file); None: looked at.
     """
     if predictor.device.type == "cpu":
-        return colorize_rgb_cpu(rgb, predictor, saturation, times)
+        return colorize_rgb_cpu(rgb, predictor, saturation, times, gray)
     top = 65535.0 if rgb.dtype == np.uint16 else 255.0
     dev = predictor.device
     H, W = rgb.shape[:2]
@@ -39,23 +40,24 @@ def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float 
 
 
 def colorize_rgb_cpu(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0,
-                     times: dict | None = None) -> np.ndarray:
+                     times: dict | None = None, gray: bool | None = None) -> np.ndarray:
     """colorize_rgb with OpenCV's kernels and a chroma-limit table for the gamut (pipeline.chroma)."""
     t0 = time.perf_counter()
     top = 65535.0 if rgb.dtype == np.uint16 else 255.0
     H, W = rgb.shape[:2]
     L = np.empty((H, W), np.float32)
+    gray = is_gray(rgb) if gray is None else gray
     for y0 in range(0, H, ROWS):
-        L[y0:y0 + ROWS] = rgb_to_L(np.ascontiguousarray(rgb[y0:y0 + ROWS]))
+        L[y0:y0 + ROWS] = rgb_to_L(np.ascontiguousarray(rgb[y0:y0 + ROWS]), gray)
     small = predictor.shrink(torch.from_numpy(L)[None, None])
     t1 = time.perf_counter()
     ab = predictor.engine.infer(small).float()
     t2 = time.perf_counter()
-    ab = np.ascontiguousarray((ab[0] * saturation).float().numpy().transpose(1, 2, 0))
+    a, b = (np.ascontiguousarray(c.numpy()) for c in (ab[0] * saturation).float())
     out = np.empty_like(rgb)
     for y0 in range(0, H, ROWS):
         y1 = min(H, y0 + ROWS)
-        res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(ab, H, W, y0, y1))
+        res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(a, H, W, y0, y1), upsample_rows_np(b, H, W, y0, y1))
         if rgb.dtype == np.uint8:
             out[y0:y1] = cv2.convertScaleAbs(res, alpha=255.0)      # round + saturate in one pass
         else:

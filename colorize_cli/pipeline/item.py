@@ -44,7 +44,7 @@ def _photo(session, item, options: RunOptions, res: ItemResult) -> None:
     photo = read_photo(item.source, options.max_pixels or MAX_PIXELS, keep_alpha=keep_alpha)
     t1 = time.perf_counter()
     parts: dict = {}
-    rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts)
+    rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts, photo.gray)
     t2 = time.perf_counter()
     write_photo(item.output, rgb, photo, options.overwrite)
     res.frames = 1

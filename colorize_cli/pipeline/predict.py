@@ -17,8 +17,13 @@ class ChromaPredictor:
     def device(self) -> torch.device:
         return self.engine.device
 
-    def shrink(self, L: torch.Tensor) -> torch.Tensor:
-        h, w = self.spec.render_shape(L.shape[-2], L.shape[-1], self.render_size, self.own_size)
+    def render_shape(self, height: int, width: int) -> tuple[int, int]:
+        """The network's input size for a source of height x width (ModelSpec.render_shape)."""
+        return self.spec.render_shape(height, width, self.render_size, self.own_size)
+
+    def shrink(self, L: torch.Tensor, shape: tuple[int, int] | None = None) -> torch.Tensor:
+        """L (N,1,H,W) -> the network's input; `shape` when L is already a reduced copy of the source."""
+        h, w = shape or self.render_shape(L.shape[-2], L.shape[-1])
         if (h, w) == tuple(L.shape[-2:]):
             return L
         return F.interpolate(L, size=(h, w), mode="bilinear", align_corners=False, antialias=True)

@@ -33,6 +33,7 @@ class Session:
     def __init__(self, options: ModelOptions | None = None, *, require_weights: bool = True, **fields):
         from colorize_cli import threads as thread_budget
         from colorize_cli.engines import select_engine
+        from colorize_cli.memory import reuse_freed_memory
         from colorize_cli.models import create_model, get_spec
 
         o = options or ModelOptions(**fields)
@@ -46,6 +47,7 @@ class Session:
         self.spec = spec
         self.weights_id = weights_id(o.weights)
         self.threads = thread_budget.apply(o.threads)
+        reuse_freed_memory()      # frame-sized temporaries without page faults (colorize_cli.memory)
         cls, self.engine_reason = select_engine(o.engine)
         self.engine = cls.load(net, max_batch=o.batch_size, render_size=o.render_size, threads=self.threads)
         self.batch_size = o.batch_size

@@ -15,9 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from colorize_cli import threads as thread_budget
 from colorize_cli.errors import MediaError
 from colorize_cli.io.video import EncodeSettings, FrameTags, Passthrough, VideoSink, VideoSource, plane_view
-from colorize_cli.pipeline.chroma import chroma_planes, luma_to_L_np
+from colorize_cli.pipeline.chroma import ChromaPlanes, L_at, luma_to_L_np
 from colorize_cli.colorspace import lab_to_rgb, luma_to_L, rgb_to_cbcr
 from colorize_cli.pipeline.predict import ChromaPredictor
 
@@ -28,9 +29,9 @@ _END = object()
 class VideoStats:
     frames: int = 0
     scene_cuts: int = 0
-    # infer = network + chroma (+ smoothing); network and chroma are also given on their own
+    # infer = network + chroma + smooth; each is also given on its own
     stage_s: dict = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "network": 0.0, "chroma": 0.0,
-                                                   "encode": 0.0})
+                                                   "smooth": 0.0, "encode": 0.0})
     warnings: list = field(default_factory=list)
 
 
@@ -72,39 +73,45 @@ class ChromaJob:
     """The last step of the CPU chroma path, left to the encode thread so that it overlaps the
     next batch's network: L at the chroma sites + ab at network size -> Cb/Cr planes per frame."""
 
-    def __init__(self, L_c: list, ab: np.ndarray, tags: FrameTags):
+    def __init__(self, L_c: np.ndarray, ab: np.ndarray, tags: FrameTags):
         self.L_c, self.ab, self.tags = L_c, ab, tags
 
     def __len__(self) -> int:
         return len(self.L_c)
 
-    def planes(self, i: int) -> np.ndarray:
-        t = self.tags
-        return chroma_planes(self.L_c[i], self.ab[i], self.L_c[i].shape, t.matrix, t.bits, t.full_range)
+    def planes(self, i: int, make: ChromaPlanes) -> np.ndarray:
+        return make(self.L_c[i], self.ab[i])
 
 
-def chroma_cpu(ys: np.ndarray, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
+def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
                smoother, saturation: float = 1.0, times: dict | None = None) -> tuple[ChromaJob, int]:
-    """Y' planes (N,H,W) uint8/uint16 -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame (OpenCV).
+    """Y' planes (N of (H, W), uint8/uint16) -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame (OpenCV).
 
-    times (optional): seconds are added under "network" (the engine) and "chroma" (the rest).
+    L is taken once at full resolution (a table per Y' code), averaged to the chroma sites, and the
+    network's input is shrunk from that half-size L. times (optional): seconds are added under
+    "network" (the engine), "smooth" (the temporal smoother) and "chroma" (the rest).
     """
-    import cv2
-
     t0 = time.perf_counter()
-    L = np.empty(ys.shape, np.float32)
+    ch, cw = chroma_hw
+    H, W = ys[0].shape
+    shape = predictor.render_shape(H, W)
+    from_full = shape[0] > ch or shape[1] > cw     # a small film: the network sees more than L_c has
+    L_c = np.empty((len(ys), ch, cw), np.float32)
+    L = np.empty((len(ys), H, W), np.float32) if from_full else None
     for i, y in enumerate(ys):
-        L[i] = luma_to_L_np(y, tags.bits, tags.full_range)
-    small = predictor.shrink(torch.from_numpy(L)[:, None])
+        Li = luma_to_L_np(y, tags.bits, tags.full_range)
+        L_c[i] = L_at(Li, chroma_hw)
+        if from_full:
+            L[i] = Li
+    small = predictor.shrink(torch.from_numpy(L if from_full else L_c)[:, None], shape)
     t1 = time.perf_counter()
     ab = predictor.engine.infer(small).float()
     t2 = time.perf_counter()
     ab, cuts = _smooth(smoother, small, ab, saturation)
-    ch, cw = chroma_hw
-    L_c = [Li if Li.shape == (ch, cw) else cv2.resize(Li, (cw, ch), interpolation=cv2.INTER_AREA) for Li in L]
     if times is not None:
         times["network"] = times.get("network", 0.0) + t2 - t1
-        times["chroma"] = times.get("chroma", 0.0) + (t1 - t0) + (time.perf_counter() - t2)
+        times["smooth"] = times.get("smooth", 0.0) + time.perf_counter() - t2
+        times["chroma"] = times.get("chroma", 0.0) + t1 - t0
     return ChromaJob(L_c, ab.float().numpy(), tags), cuts
 
 
@@ -169,6 +176,7 @@ class VideoJob:
         self.packets_q: queue.Queue = queue.Queue()  # audio/subtitle: bounded in time by frames_q
         self.errors: list[BaseException] = []
         self.tags: FrameTags | None = None        # set by the decoder from the first frame
+        self.planes_maker: ChromaPlanes | None = None   # the encode thread's, with its buffers
 
     # --- stages ------------------------------------------------------------------------------
     def _stage(self, body) -> None:
@@ -216,12 +224,13 @@ class VideoJob:
         t = time.perf_counter()
         tags, stats = self.tags, self.stats
         dt = _dtype(tags.bits)
-        ys = np.stack([plane_view(p.frame.planes[0], dt) for p in batch])
+        ys = [plane_view(p.frame.planes[0], dt) for p in batch]     # views: no copy of the planes
         chroma_hw = (batch[0].frame.planes[1].height, batch[0].frame.planes[1].width)
         if self.predictor.device.type == "cpu":
             cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation,
                                     stats.stage_s)
         else:
+            ys = np.stack(ys)
             ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
             cbcr, cuts = chroma_for(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation)
             cbcr = cbcr.to("cpu").numpy().astype(dt, copy=False)
@@ -240,7 +249,10 @@ class VideoJob:
                 continue
             if deferred:
                 tc = time.perf_counter()
-                planes = done.cbcr.planes(i)
+                if self.planes_maker is None:
+                    t_ = self.tags
+                    self.planes_maker = ChromaPlanes(t_.matrix, t_.bits, t_.full_range)
+                planes = done.cbcr.planes(i, self.planes_maker)
                 chroma_s = time.perf_counter() - tc
                 stats.stage_s["chroma"] += chroma_s
                 stats.stage_s["encode"] -= chroma_s
@@ -258,6 +270,10 @@ class VideoJob:
 
     # --- the whole film ----------------------------------------------------------------------
     def run(self, on_frames=None, allow_truncated: bool = False) -> VideoStats:
+        with thread_budget.film_stages():
+            return self._run(on_frames, allow_truncated)
+
+    def _run(self, on_frames, allow_truncated: bool) -> VideoStats:
         threads = [threading.Thread(target=self._stage, args=(self.decode,), name="decode", daemon=True),
                    threading.Thread(target=self._stage, args=(self.infer,), name="infer", daemon=True)]
         for th in threads:
