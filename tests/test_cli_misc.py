@@ -92,3 +92,25 @@ def test_ctrl_c_during_start_up_exits_130_without_traceback(tmp_path):
     assert p.returncode == 130, (p.returncode, err[-500:])
     assert "Traceback" not in err and "interrupted" in err
     assert not list(tmp_path.glob("*_color*"))
+
+
+def test_bench_reports_every_column_side_by_side(cli):
+    """`colorize bench` on a tiny clip: one row per temporal mode with the network-only,
+    transcode-only and serial-bound columns, per-stage times (smoothing its own stage), the chroma
+    path alone, and the photo ratios. (Speed itself is never asserted: that is the bench's job.)"""
+    r = cli("bench", "-m", "baseline-cnn", "--engine", "cpu", "--batches", "1", "--frames", "12",
+            "--clips", "64", "--temporal", "flow,off", "--rounds", "1", "--photos", "2", "--no-startup", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    rows = {e["temporal"]: e for e in report["end_to_end"]}
+    assert set(rows) == {"flow", "off"}
+    for e in rows.values():
+        assert e["frames"] == 12 and e["clip"] == "112x64"
+        bound = 1 / (1 / e["network_fps"] + 1 / e["transcode_fps"])
+        assert abs(e["serial_bound_fps"] - bound) <= 0.02 * bound
+        assert e["fraction_of_bound"] > 0
+        assert {"decode", "network", "chroma", "smooth", "encode"} <= set(e["stage_ms_per_frame"])
+    assert rows["off"]["stage_ms_per_frame"]["smooth"] == 0 < rows["flow"]["stage_ms_per_frame"]["smooth"]
+    assert report["chroma_path"][0]["clip_height"] == 64 and report["chroma_path"][0]["chroma_ms"] > 0
+    p = report["photos"]
+    assert p["photos"] == 2 and p["per_photo_vs_decode_network_encode"] > 0 and p["busy_vs_idle"] > 0

@@ -94,3 +94,23 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value():
         out = chroma_planes(L[0, 0].numpy(), ab[0].numpy(), (ch, cw), matrix, bits, full)
         assert out.shape == (2, ch, cw) and out.dtype == (np.uint8 if bits == 8 else np.uint16)
         assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1, (bits, full, matrix)
+
+
+def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search():
+    """The CPU photo path's chroma-limit table against the exact in-gamut search (torch), on
+    colours far outside sRGB too: the same colour (CIEDE2000 < 1 for 99.9 % of pixels), L kept."""
+    import numpy as np
+
+    from colorize_cli.evaluate import ciede2000
+    from colorize_cli.pipeline.chroma import lab_to_rgb_gamut
+
+    torch.manual_seed(1)
+    L = torch.rand(1, 1, 64, 96) * 100
+    ab = (torch.randn(1, 2, 64, 96) * 60).clamp(-110, 110)
+    exact = lab_to_rgb_in_gamut(L, ab, steps=12)
+    fast = lab_to_rgb_gamut(L[0, 0].numpy(), ab[0, 0].numpy().copy(), ab[0, 1].numpy().copy())
+    fast = torch.from_numpy(np.ascontiguousarray(fast.transpose(2, 0, 1)))[None].float()
+    assert (fast >= 0).all() and (fast <= 1).all()
+    d = ciede2000(rgb_to_lab(exact)[0], rgb_to_lab(fast)[0]).flatten()
+    assert torch.quantile(d, 0.999) < 1.0, float(d.max())
+    assert (rgb_to_lab(fast)[:, :1] - L).abs().max() < 1.0

@@ -146,8 +146,8 @@ def lab_to_rgb_gamut(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     chroma, hue = cv2.cartToPolar(a, b, angleInDegrees=True)
     table = chroma_limit_table()
-    limit = cv2.remap(table, cv2.multiply(hue, 1 / HUE_STEP), cv2.multiply(L, float(L_STEPS)), cv2.INTER_LINEAR,
-                      borderMode=cv2.BORDER_REPLICATE)
+    col = hue if HUE_STEP == 1 else cv2.multiply(hue, 1 / HUE_STEP)
+    limit = cv2.remap(table, col, cv2.multiply(L, float(L_STEPS)), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     scale = cv2.min(cv2.divide(limit, cv2.max(chroma, 1e-6)), 1.0)    # 1 inside the gamut
     return cv2.cvtColor(cv2.merge([L, cv2.multiply(a, scale), cv2.multiply(b, scale)]), cv2.COLOR_Lab2RGB)
 
