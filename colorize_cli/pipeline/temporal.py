@@ -130,14 +130,22 @@ class FlowSmoother(_Smoother):
 
         state = self.state.float().cpu().numpy().transpose(1, 2, 0)
         both = warp(np.concatenate([fwd, state], -1))           # one 4-channel remap: flow and ab
-        fb2 = ((back + both[..., :2]) ** 2).sum(-1)
+        # per-plane arithmetic (a reduction over a last axis of 2 is slow in numpy)
+        dx, dy = back[..., 0] + both[..., 0], back[..., 1] + both[..., 1]
         dL = cur - warp(self.prev_L)
+        expo = dx * dx + dy * dy
+        expo *= -1 / self.fb_tol ** 2
+        dL *= 1 / self.luma_tol
+        expo -= dL * dL
         inside = (mx > -0.5) & (mx < w - 0.5) & (my > -0.5) & (my < h - 0.5)
-        trust = np.exp(-fb2 / self.fb_tol ** 2 - (dL / self.luma_tol) ** 2) * inside
-        warped = torch.from_numpy(np.ascontiguousarray(both[..., 2:].transpose(2, 0, 1)))
-        wt = torch.from_numpy((self.strength * trust).astype(np.float32))[None]
+        trust = np.exp(expo) * inside
+        wt = self.strength * trust
+        a = ab.float().cpu().numpy()
+        out = np.empty_like(a)
+        for c in range(2):       # wt * warped + (1 - wt) * prediction, per ab plane
+            out[c] = a[c] + wt * (both[..., 2 + c] - a[c])
         self.prev_L8, self.prev_L, self.last_trust = cur8, cur, trust
-        return (wt * warped + (1 - wt) * ab.float().cpu()).to(ab)
+        return torch.from_numpy(out).to(ab)
 
 
 def make_smoother(mode: str, strength: float | None = None):
