@@ -29,7 +29,8 @@ _END = object()
 class VideoStats:
     frames: int = 0
     scene_cuts: int = 0
-    # infer = network + chroma + smooth; each is also given on its own
+    # infer: the infer thread (L, the network input, the network; on a GPU also smoothing and the
+    # planes); network, chroma (wherever it runs), smooth and encode are also given on their own
     stage_s: dict = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "network": 0.0, "chroma": 0.0,
                                                    "smooth": 0.0, "encode": 0.0})
     warnings: list = field(default_factory=list)
@@ -70,26 +71,35 @@ def _smooth(smoother, L_small: torch.Tensor, ab: torch.Tensor, saturation: float
 
 
 class ChromaJob:
-    """The last step of the CPU chroma path, left to the encode thread so that it overlaps the
-    next batch's network: L at the chroma sites + ab at network size -> Cb/Cr planes per frame."""
+    """The CPU path's work after the network, left to the encode thread so that it overlaps the
+    next batch's network: temporal smoothing of the batch (in order; warm-up frames included),
+    then per frame L at the chroma sites + smoothed ab -> Cb/Cr planes."""
 
-    def __init__(self, L_c: np.ndarray, ab: np.ndarray, tags: FrameTags):
-        self.L_c, self.ab, self.tags = L_c, ab, tags
+    def __init__(self, L_c: np.ndarray, small: torch.Tensor, ab: torch.Tensor, tags: FrameTags):
+        self.L_c, self.small, self.tags = L_c, small, tags
+        self.raw_ab: torch.Tensor | None = ab
+        self.ab: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.L_c)
+
+    def smooth(self, smoother, saturation: float) -> int:
+        """Smooth the whole batch once (before any of its frames is made); returns the scene cuts."""
+        ab, cuts = _smooth(smoother, self.small, self.raw_ab, saturation)
+        self.ab, self.raw_ab = ab.float().numpy(), None
+        return cuts
 
     def planes(self, i: int, make: ChromaPlanes) -> np.ndarray:
         return make(self.L_c[i], self.ab[i])
 
 
 def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
-               smoother, saturation: float = 1.0, times: dict | None = None) -> tuple[ChromaJob, int]:
+               times: dict | None = None) -> ChromaJob:
     """Y' planes (N of (H, W), uint8/uint16) -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame (OpenCV).
 
     L is taken once at full resolution (a table per Y' code), averaged to the chroma sites, and the
     network's input is shrunk from that half-size L. times (optional): seconds are added under
-    "network" (the engine), "smooth" (the temporal smoother) and "chroma" (the rest).
+    "network" (the engine) and "chroma" (the rest).
     """
     t0 = time.perf_counter()
     ch, cw = chroma_hw
@@ -107,12 +117,10 @@ def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor:
     t1 = time.perf_counter()
     ab = predictor.engine.infer(small).float()
     t2 = time.perf_counter()
-    ab, cuts = _smooth(smoother, small, ab, saturation)
     if times is not None:
         times["network"] = times.get("network", 0.0) + t2 - t1
-        times["smooth"] = times.get("smooth", 0.0) + time.perf_counter() - t2
         times["chroma"] = times.get("chroma", 0.0) + t1 - t0
-    return ChromaJob(L_c, ab.float().numpy(), tags), cuts
+    return ChromaJob(L_c, small, ab, tags)
 
 
 def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
@@ -226,9 +234,8 @@ class VideoJob:
         dt = _dtype(tags.bits)
         ys = [plane_view(p.frame.planes[0], dt) for p in batch]     # views: no copy of the planes
         chroma_hw = (batch[0].frame.planes[1].height, batch[0].frame.planes[1].width)
-        if self.predictor.device.type == "cpu":
-            cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation,
-                                    stats.stage_s)
+        if self.predictor.device.type == "cpu":   # smoothing and the planes follow in the encode thread
+            cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, self.predictor, stats.stage_s), 0
         else:
             ys = np.stack(ys)
             ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
@@ -244,6 +251,11 @@ class VideoJob:
         stats, sink = self.stats, self.sink
         written = 0
         deferred = isinstance(done.cbcr, ChromaJob)
+        if deferred:
+            ts = time.perf_counter()
+            stats.scene_cuts += done.cbcr.smooth(self.smoother, self.saturation)
+            stats.stage_s["smooth"] += time.perf_counter() - ts
+            t = time.perf_counter()
         for i, pending in enumerate(done.items):
             if pending.warmup:
                 continue
