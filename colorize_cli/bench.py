@@ -198,8 +198,10 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
                crf: int = 18, preset: str = "veryfast", batch: int = 8, video: Path | None = None,
                temporals=("flow",), rounds: int = 3) -> list[dict]:
     """`colorize run` fps next to network-only and transcode-only fps on the same clip and encoder
-    settings, one row per temporal mode. Each round measures all of them one after the other; the
-    medians over `rounds` are reported, so a passing load on a shared machine moves every column."""
+    settings, one row per temporal mode. Each round measures all of them one after the other; each
+    column is the median over `rounds` (a passing load on a shared machine moves one round, not the
+    figure), the fractions are taken from those medians, and the spread of the per-round fractions
+    is given beside them."""
     from colorize_cli.api import Colorizer, RunOptions
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,15 +227,17 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
     for temporal in temporals:
         results = runs[temporal]
         fps = med([r.fps for r in results])
-        bound = [1 / (1 / n + 1 / t) for n, t in zip(runs["network"], runs["transcode"])]   # one after the other
+        bound = 1 / (1 / net_fps + 1 / base_fps)   # the network and the transcode one after the other
+        per_round = [r.fps / (1 / (1 / n + 1 / t)) for r, n, t in zip(results, runs["network"], runs["transcode"])]
         per_frame = {k: round(med([r.stage_ms.get(k, 0.0) / max(r.frames, 1) for r in results]), 2)
                      for k in results[0].stage_ms}
         rows.append({"clip": f"{w}x{h}", "frames": results[0].frames, "encoder": f"libx264 crf {crf} {preset}",
                      "engine": cz.engine.describe(), "temporal": temporal, "rounds": rounds,
                      "colorize_fps": round(fps, 2), "transcode_fps": round(base_fps, 2),
-                     "network_fps": round(net_fps, 2), "serial_bound_fps": round(med(bound), 2),
-                     "fraction_of_bound": round(med([r.fps / b for r, b in zip(results, bound)]), 3),
-                     "ratio": round(med([r.fps / t for r, t in zip(results, runs["transcode"])]), 3),
+                     "network_fps": round(net_fps, 2), "serial_bound_fps": round(bound, 2),
+                     "fraction_of_bound": round(fps / bound, 3),
+                     "fraction_of_bound_rounds": [round(min(per_round), 3), round(max(per_round), 3)],
+                     "ratio": round(fps / base_fps, 3),
                      "stage_ms_per_frame": per_frame})
     return rows
 

@@ -106,7 +106,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
                    f"models / --help = {round(st['models'] / st['--help'], 1)}")
     for e in report["end_to_end"]:
         click.echo(f"  {e['clip']}, temporal {e['temporal']}: colorize / transcode-only = {e['ratio']}; "
-                   f"colorize / serial bound = {e['fraction_of_bound']}")
+                   f"colorize / serial bound = {e['fraction_of_bound']} (rounds "
+                   f"{e['fraction_of_bound_rounds'][0]}-{e['fraction_of_bound_rounds'][1]})")
     if "photos" in report:
         p = report["photos"]
         click.echo(f"  photos: per-photo / (decode + network + encode) = "
