@@ -254,7 +254,8 @@ class VideoJob:
         if deferred:
             ts = time.perf_counter()
             stats.scene_cuts += done.cbcr.smooth(self.smoother, self.saturation)
-            stats.stage_s["smooth"] += time.perf_counter() - ts
+            if self.smoother is not None:
+                stats.stage_s["smooth"] += time.perf_counter() - ts
             t = time.perf_counter()
         for i, pending in enumerate(done.items):
             if pending.warmup:
