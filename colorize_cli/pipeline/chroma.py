@@ -2,13 +2,14 @@
 
 On a CPU the colour math, not the network, used to dominate (about 110 ms per 1080p frame in
 torch: a full-resolution L, then Lab -> sRGB -> Y'CbCr on the chroma planes). Here it is done with
-OpenCV's vectorised, multithreaded kernels, on the chroma planes' resolution only:
+OpenCV's vectorised kernels, on the chroma planes' resolution only, into buffers reused per film:
 
-  Y' codes --table--> L (full resolution, needed by the network anyway)
-  L --area mean--> L at the chroma sites   ab --bilinear--> ab at the chroma sites
-  (L, a, b) --cvtColor Lab2RGB (float, clipped)--> R'G'B' --3x2 matrix + offset--> Cb, Cr
+  Y' codes --table--> L (full resolution)  --area mean--> L at the chroma sites
+  ab (network size) --bilinear--> ab at the chroma sites
+  (L, a, b) --cvtColor Lab2RGB (float, clipped)--> R'G'B' --two saturating weighted sums--> Cb, Cr
 
-This is the same math as `pipeline.color` (tested: within 1 code value of the torch path).
+This is the same math as `colorize_cli.colorspace` (tested: within 1 code value of the torch
+path). Photos: L from RGB by tables, gamut mapping by a chroma-limit table (below).
 """
 from __future__ import annotations
 

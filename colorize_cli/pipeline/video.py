@@ -185,6 +185,7 @@ class VideoJob:
         self.errors: list[BaseException] = []
         self.tags: FrameTags | None = None        # set by the decoder from the first frame
         self.planes_maker: ChromaPlanes | None = None   # the encode thread's, with its buffers
+        self.planes_s = 0.0    # the encode thread's chroma time, added to the infer thread's at the end
 
     # --- stages ------------------------------------------------------------------------------
     def _stage(self, body) -> None:
@@ -267,7 +268,7 @@ class VideoJob:
                     self.planes_maker = ChromaPlanes(t_.matrix, t_.bits, t_.full_range)
                 planes = done.cbcr.planes(i, self.planes_maker)
                 chroma_s = time.perf_counter() - tc
-                stats.stage_s["chroma"] += chroma_s
+                self.planes_s += chroma_s
                 stats.stage_s["encode"] -= chroma_s
             else:
                 planes = done.cbcr[i]
@@ -313,6 +314,7 @@ class VideoJob:
             self.stop.set()
             for th in threads:
                 th.join(timeout=5)
+        self.stats.stage_s["chroma"] += self.planes_s    # the infer thread has ended: no race on the key
         self.stats.warnings.extend(self.sink.warnings)
         return self.stats
 
