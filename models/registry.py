@@ -7,6 +7,7 @@ way in, what comes out (ab, RGB or ab-bin logits) and which weights file belongs
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import json
 from dataclasses import dataclass, field
@@ -156,6 +157,18 @@ def read_card(weights: str | Path) -> dict:
         return {}
 
 
+def weights_sha256(path: str | Path) -> str:
+    """sha256 of a weights file, read once per process for as long as the file is unchanged
+    (a run names its weights in the job's configuration and checks them against their card)."""
+    st = Path(path).stat()
+    return _sha256_of(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@functools.lru_cache(maxsize=16)
+def _sha256_of(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    return file_sha256(path)
+
+
 def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
     """Load safetensors weights (never a pickle: loading one can run code). A damaged file or
     weights for another network is a UsageError naming the file and the model it is for."""
@@ -167,7 +180,7 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
         raise UsageError(f"{path}: only .safetensors weights are loaded (a pickled file can run code)")
     card = read_card(path)
     expected = card.get("sha256")
-    if expected and expected != file_sha256(path):
+    if expected and expected != weights_sha256(path):
         raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
     try:
         state = load_file(str(path))

@@ -22,9 +22,9 @@ def resolve_model(model: str | None, weights=None) -> str:
 
 def weights_id(weights) -> str | None:
     """sha256 of a weights file given by path (None: the shipped weights, named by their card)."""
-    from colorize_cli.files import file_sha256
+    from colorize_cli.models import weights_sha256
 
-    return None if weights in ("default", None) else file_sha256(weights)
+    return None if weights in ("default", None) else weights_sha256(weights)
 
 
 class Session:
