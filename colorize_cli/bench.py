@@ -243,10 +243,12 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
 
 
 def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseline-cnn") -> list:
-    """Milliseconds per frame of the CPU chroma path alone, on one thread: Y' -> L, L at the
-    chroma sites, the network's input, and the 4:2:0 Cb/Cr planes from a network-size ab."""
+    """Milliseconds per frame of the CPU chroma path alone: Y' -> L, L at the chroma sites, the
+    network's input, and the 4:2:0 Cb/Cr planes from a network-size ab; on one thread (as a film's
+    encode thread runs it beside the network) and on every core this process may use."""
     import cv2
 
+    from colorize_cli import threads as thread_budget
     from colorize_cli.models import get_spec
     from colorize_cli.pipeline.chroma import ChromaPlanes, L_at, luma_to_L_np
 
@@ -254,8 +256,6 @@ def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseli
     rng = np.random.default_rng(0)
     rows = []
     before = cv2.getNumThreads(), torch.get_num_threads()
-    cv2.setNumThreads(1)
-    torch.set_num_threads(1)
     try:
         for height in heights:
             width = (height * 16 // 9) // 2 * 2
@@ -269,8 +269,14 @@ def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseli
                 torch.nn.functional.interpolate(torch.from_numpy(L_c)[None, None], size=(hs, ws), mode="bilinear",
                                                 align_corners=False, antialias=True)
                 planes(L_c, ab[i])
-            t = _timeit(lambda: [frame(i) for i in range(frames)], warmup=1)
-            rows.append({"clip_height": height, "chroma_ms": round(1000 * t / frames, 2)})
+            row = {"clip_height": height}
+            for n in sorted({1, thread_budget.available_cores()}):
+                cv2.setNumThreads(n)
+                torch.set_num_threads(n)
+                t = _timeit(lambda: [frame(i) for i in range(frames)], warmup=1)
+                row["chroma_ms" if n == 1 else "chroma_ms_all_cores"] = round(1000 * t / frames, 2)
+                row["cores"] = n
+            rows.append(row)
     finally:
         cv2.setNumThreads(before[0])
         torch.set_num_threads(before[1])

@@ -89,8 +89,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
                    f"{p['per_photo_ms']} ms each; stage ms {p['stage_ms']}; beside a busy process "
                    f"{p['busy_photos_per_s']} photos/s")
     for c in report["chroma_path"]:
+        more = f", {c['chroma_ms_all_cores']} on {c['cores']} threads" if "chroma_ms_all_cores" in c else ""
         click.echo(f"chroma path alone at {c['clip_height']}p (Y' -> L, L at the 4:2:0 sites, network input, "
-                   f"Cb/Cr planes; 1 thread): {c['chroma_ms']} ms/frame")
+                   f"Cb/Cr planes): {c['chroma_ms']} ms/frame on 1 thread{more}")
     for s in report["smoothing"]:
         click.echo(f"temporal smoothing at {s['clip_height']}p (network size {s['render_shape']}): "
                    f"flow {s['flow_ms']} ms/frame, ema {s['ema_ms']} ms/frame")
