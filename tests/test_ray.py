@@ -93,3 +93,39 @@ def test_ray_film_segments(tmp_path, random_weights):
     with sqlite3.connect(out / "colorize-manifest.sqlite") as db:
         segs = db.execute("SELECT COUNT(*) FROM items WHERE segment >= 0 AND status='done'").fetchone()[0]
     assert segs == 5
+
+
+def test_a_driver_that_dies_right_after_a_worker_finishes_leaves_files_the_job_knows(tmp_path, random_weights,
+                                                                                     monkeypatch):
+    """The driver is killed between a worker's finished file and the manifest's record of it: the
+    file's identity was recorded before it took its final name, so a rerun recognises it as the
+    job's own and finishes (no "not written by this job" conflict, nothing to --overwrite)."""
+    from PIL import Image
+
+    from colorize_cli import api
+    from colorize_cli.api import ModelOptions, RunOptions
+    from colorize_cli.jobs.ray_runner import RayJob
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("a.png", "b.png"):
+        Image.fromarray(rng.integers(0, 255, (48, 64), dtype=np.uint8)).save(src / name)
+
+    seen = []
+
+    def die(self, item, res):
+        seen.append((res.status, res.error))
+        raise KeyboardInterrupt   # the driver process dies here (Ctrl-C, kill): nothing recorded
+
+    monkeypatch.setattr(RayJob, "_record", die)
+    model = ModelOptions(weights=str(random_weights))
+    with pytest.raises(KeyboardInterrupt):
+        list(api.run([src], out, RunOptions(), model, runner="ray"))
+    monkeypatch.undo()
+    published = sorted(p.name for p in out.glob("*.png"))
+    assert seen and seen[0][0] == "done" and published, seen
+    results = list(api.run([src], out, RunOptions(), model))
+    assert [r.status for r in results] == ["done", "done"], [r.error for r in results]
+    assert sorted(p.name for p in out.glob("*.png")) == ["a.png", "b.png"]
+    assert not list(out.glob(".*partial*"))

@@ -11,6 +11,12 @@ from pathlib import Path
 before_publish: contextvars.ContextVar = contextvars.ContextVar("before_publish", default=None)
 
 
+# Set to a list by a process that must not publish itself (a Ray worker): publish() then checks as
+# usual and appends (tmp, final) instead of renaming; the driver, which owns the job's manifest,
+# records the file's identity and renames it (`publish_staged`).
+defer_publish: contextvars.ContextVar = contextvars.ContextVar("defer_publish", default=None)
+
+
 def partial_path(final: Path) -> Path:
     """`film.mp4` -> `.film.partial.mp4` (the real suffix stays, so muxers pick the format)."""
     return final.with_name(f".{final.stem}.partial{final.suffix}")
@@ -20,10 +26,28 @@ def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     if not overwrite and final.exists():
         tmp.unlink(missing_ok=True)
         raise FileExistsError(f"{final}: appeared while colorizing; not overwritten")
+    staged = defer_publish.get()
+    if staged is not None:
+        staged.append((str(tmp), str(final)))
+        return
     hook = before_publish.get()
     if hook is not None:
         hook(tmp, final)
     os.replace(tmp, final)
+
+
+def publish_staged(staged: list, overwrite: bool) -> None:
+    """Publish what a deferred publish() left as (tmp, final) pairs (before_publish runs first);
+    on any error every pair not yet published is discarded and the error raised."""
+    try:
+        while staged:
+            tmp, final = staged[0]
+            publish(Path(tmp), Path(final), overwrite)
+            staged.pop(0)
+    except BaseException:
+        for tmp, _ in staged:
+            discard(Path(tmp))
+        raise
 
 
 def discard(tmp: Path) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from colorize_cli.errors import ColorizeError, MissingExtraError
-from colorize_cli.io.atomic import before_publish
+from colorize_cli.io.atomic import before_publish, publish_staged
 from colorize_cli.options import ModelOptions, RunOptions
 from colorize_cli.results import ItemResult, error_text
 
@@ -40,12 +40,25 @@ def make_worker_class(ray):
 
             return session_settings(self.session, RunOptions(**options))
 
-        def process(self, source, output, kind, options, replace) -> dict:
+        def process(self, source, output, kind, options, replace) -> tuple[dict, list]:
+            """The item's result and its finished files as (tmp, final) pairs, not yet renamed:
+            the driver records their identity in the manifest first, then publishes them."""
+            from colorize_cli.io.atomic import defer_publish, discard
             from colorize_cli.io.discover import WorkItem
             from colorize_cli.pipeline.item import process_item
 
             item = WorkItem(Path(source), Path(output), kind)
-            return process_item(self.session, item, RunOptions(**options), replace=replace).to_dict()
+            staged: list = []
+            token = defer_publish.set(staged)
+            try:
+                res = process_item(self.session, item, RunOptions(**options), replace=replace)
+            finally:
+                defer_publish.reset(token)
+            if res.status != "done":
+                for tmp, _ in staged:
+                    discard(Path(tmp))
+                staged = []
+            return res.to_dict(), staged
 
         def segment(self, source, window, out, options) -> int:
             from colorize_cli.pipeline.item import colorize_film
@@ -196,11 +209,27 @@ class RayJob:
                 film.failed(task.seg, e)
             return Task("join", item) if film.complete else None
         try:
-            res = ItemResult(**ray.get(ref))
+            fields, staged = ray.get(ref)
+            res = ItemResult(**fields)
         except ray.exceptions.RayError as e:
-            res = ItemResult.of(item, "failed", error=f"{item.source}: worker failed ({type(e).__name__})")
+            res, staged = ItemResult.of(item, "failed", error=f"{item.source}: worker failed ({type(e).__name__})"), []
+        if staged:
+            self._publish(item, res, staged)
         self._record(item, res)
         return res
+
+    def _publish(self, item, res: ItemResult, staged: list) -> None:
+        """Rename a worker's finished files into place, each file's identity recorded first (as the
+        local runner does), so a driver that dies in between leaves a file the job knows."""
+        overwrite = self.options.overwrite or self.owned.get(item.source, False)
+        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp)
+                                   if self.manifest is not None else None)
+        try:
+            publish_staged(staged, overwrite)
+        except (OSError, ColorizeError) as e:
+            res.fail(error_text(item, e))
+        finally:
+            before_publish.reset(claim)
 
     def _join(self, item) -> ItemResult:
         film = self.films.pop(item.source)
