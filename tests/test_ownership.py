@@ -175,7 +175,8 @@ def test_status_calls_a_dead_runs_items_interrupted_and_a_new_run_redoes_them(tm
     from colorize_cli.jobs.manifest import Manifest, fingerprint
 
     src, out = tmp_path / "in", tmp_path / "out"
-    a, b = _photo(src / "a.png"), _photo(src / "b.png", 1)
+    _photo(src / "a.png")
+    b = _photo(src / "b.png", 1)
     list(cz.run([src], out))
     m = Manifest(out)                                   # a run that died while doing b.png
     rec = m.get(b)
