@@ -243,32 +243,32 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
 
 
 def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseline-cnn") -> list:
-    """Milliseconds per frame of the CPU chroma path alone: Y' -> L, L at the chroma sites, the
-    network's input, and the 4:2:0 Cb/Cr planes from a network-size ab; on one thread (as a film's
-    encode thread runs it beside the network) and on every core this process may use."""
+    """Milliseconds per frame of the CPU chroma path alone, the pipeline's own code: Y' -> L, L at
+    the chroma sites, the network's input (pipeline.video.network_input) and the 4:2:0 Cb/Cr planes
+    from a network-size ab (ChromaPlanes); on one thread (as a film's encode thread runs it beside
+    the network) and on every core this process may use."""
     import cv2
 
     from colorize_cli import threads as thread_budget
-    from colorize_cli.models import get_spec
-    from colorize_cli.pipeline.chroma import ChromaPlanes, L_at, luma_to_L_np
+    from colorize_cli.api import Colorizer
+    from colorize_cli.pipeline.chroma import ChromaPlanes
+    from colorize_cli.pipeline.video import network_input
 
-    spec = get_spec(model_name)
+    predictor = Colorizer(model_name, "cpu", 1).predictor
     rng = np.random.default_rng(0)
     rows = []
     before = cv2.getNumThreads(), torch.get_num_threads()
     try:
         for height in heights:
             width = (height * 16 // 9) // 2 * 2
-            hs, ws = spec.render_shape(height, width, spec.render_size())
+            hs, ws = predictor.render_shape(height, width)
             ys = rng.integers(16, 236, (frames, height, width), dtype=np.uint8)
             ab = (rng.standard_normal((frames, 2, hs, ws)) * 30).astype(np.float32)
             planes = ChromaPlanes("bt709", 8, False)
 
             def frame(i):
-                L_c = L_at(luma_to_L_np(ys[i], 8, False), (height // 2, width // 2))
-                torch.nn.functional.interpolate(torch.from_numpy(L_c)[None, None], size=(hs, ws), mode="bilinear",
-                                                align_corners=False, antialias=True)
-                planes(L_c, ab[i])
+                L_c, _ = network_input([ys[i]], 8, False, (height // 2, width // 2), predictor)
+                planes(L_c[0], ab[i])
             row = {"clip_height": height}
             for n in sorted({1, thread_budget.available_cores()}):
                 cv2.setNumThreads(n)

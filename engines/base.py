@@ -31,7 +31,9 @@ class Engine:
         self.model = model
         self.spec = model.spec
         self.max_batch = max_batch
-        self.render_size = self.spec.render_size(render_size)   # the rule the predictor uses too
+        card = getattr(model, "card", None)   # the loaded weights' card: the scale they were trained at
+        self.render_size = self.spec.render_size(render_size, card)   # the rule the predictor uses too
+        self.own_size = self.spec.render_size(None, card)              # the weights' own size
         self.device = torch.device(device or "cpu")
         self.threads = threads
         self.notes: list[str] = []

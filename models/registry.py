@@ -21,6 +21,8 @@ from colorize_cli.errors import UsageError
 from colorize_cli.files import file_sha256
 from colorize_cli.colorspace import AB_LIMIT, rgb_to_lab
 
+from . import int8
+
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 LONG_SIDE = 4   # a render's long side is at most this times its short side (8000x8 strips stay small)
 
@@ -56,11 +58,13 @@ class ModelSpec:
         path = WEIGHTS_DIR / f"{self.name}.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 
-    def render_size(self, requested: int | None = None) -> int:
-        """The short side the network runs at: as asked, else the shipped card's (weights may
-        have been trained at another scale), else the spec's; a multiple of the stride.
-        The one rule shared by the predictor and every engine (TensorRT profiles included)."""
-        size = requested or self.card_info().get("render_size") or self.input_size
+    def render_size(self, requested: int | None = None, card: dict | None = None) -> int:
+        """The short side the network runs at: as asked, else the card of the weights in use
+        (`card`; weights may have been trained at another scale), else the shipped card's, else the
+        spec's; a multiple of the stride. The one rule shared by the predictor and every engine
+        (TensorRT profiles included)."""
+        size = (requested or (card or {}).get("render_size") or self.card_info().get("render_size")
+                or self.input_size)
         return max(self.stride, round(size / self.stride) * self.stride)
 
     def render_shape(self, height: int, width: int, size: int, own: int | None = None) -> tuple[int, int]:
@@ -112,10 +116,11 @@ def get_spec(name: str) -> ModelSpec:
 class ABPredictor(nn.Module):
     """Wraps a raw network: Lab L (N,1,h,w) in [0,100] -> ab (N,2,h,w) in Lab units."""
 
-    def __init__(self, spec: ModelSpec, net: nn.Module):
+    def __init__(self, spec: ModelSpec, net: nn.Module, card: dict | None = None):
         super().__init__()
         self.spec = spec
         self.net = net
+        self.card = card or {}   # the model card of the weights loaded ({}: none, or no card)
 
     def normalize(self, L: torch.Tensor) -> torch.Tensor:
         return (L - self.spec.l_center) / self.spec.l_scale
@@ -143,6 +148,7 @@ def create_model(name: str, weights: str | Path | None = "default", strict: bool
     path = spec.weights_path if weights == "default" else weights
     if path is not None and Path(path).is_file():
         load_weights(model.net, path, strict=strict)
+        model.card = read_card(path)
     elif weights not in ("default", None):
         raise UsageError(f"{weights}: weights file not found")
     return model.eval()
@@ -183,10 +189,13 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
     if expected and expected != weights_sha256(path):
         raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
     try:
-        state = load_file(str(path))
+        stored = load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise UsageError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0][:120]})") from None
-    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    try:
+        state = int8.dequantize(stored)
+    except ValueError as e:
+        raise UsageError(f"{path}: damaged int8 weights ({e})") from None
     try:
         net.load_state_dict(state, strict=strict)
     except RuntimeError as e:
@@ -196,15 +205,22 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
         raise UsageError(f"{path}: not weights for {type(net).__name__} ({hint}; {first})") from None
 
 
-def save_weights(net: nn.Module, path: str | Path, card: dict) -> dict:
-    """Save fp16 safetensors + a JSON model card holding its sha256."""
+def save_weights(net: nn.Module, path: str | Path, card: dict, storage: str = "fp16") -> dict:
+    """Save safetensors + a JSON model card holding its sha256. storage: "fp16", or "int8" for
+    big networks (half the bytes; see models/int8.py)."""
     from safetensors.torch import save_file
 
     path = Path(path)
-    state = {k: (v.half() if v.is_floating_point() else v).contiguous()
-             for k, v in net.state_dict().items()}
+    if storage == "int8":
+        state = int8.quantize(net.state_dict())
+        storage = "int8 weights, one fp32 scale per output channel; fp16 for the rest"
+    elif storage == "fp16":
+        state = {k: (v.half() if v.is_floating_point() else v).contiguous()
+                 for k, v in net.state_dict().items()}
+    else:
+        raise ValueError(f"unknown storage {storage!r}")
     save_file(state, str(path))
     path.chmod(0o644)   # safetensors writes through a private temporary file
-    card = dict(card, sha256=file_sha256(path), bytes=path.stat().st_size)
+    card = dict(card, storage=storage, sha256=file_sha256(path), bytes=path.stat().st_size)
     path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -155,8 +155,11 @@ def test_dry_run_plans_5000_files_without_model(tmp_path, cli):
     tiny = Image.new("L", (8, 8), 50)
     for i in range(5000):
         tiny.save(d / f"{i:05d}.png")
-    r = cli("run", d, "-o", tmp_path / "out", "--dry-run", "--json", "--model", "pix2pix-densenet")
-    assert r.returncode == 0, r.stderr  # pix2pix-densenet has no weights: no model was loaded
+    from colorize_cli.models import get_spec
+
+    assert not get_spec("eccv16").has_weights   # so a run that loaded the model would fail
+    r = cli("run", d, "-o", tmp_path / "out", "--dry-run", "--json", "--model", "eccv16")
+    assert r.returncode == 0, r.stderr
     plan = json.loads(r.stdout.splitlines()[-1])["plan"]
     assert plan["items"] == 5000 and plan["frames"] == 5000
     assert not (tmp_path / "out").exists()

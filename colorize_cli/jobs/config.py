@@ -8,12 +8,13 @@ from colorize_cli.options import ModelOptions, RunOptions, output_fields
 
 
 def job_settings(model: str, engine_name: str, weights_id: str | None, render_size: int | None,
-                 options: RunOptions) -> dict:
+                 options: RunOptions, card: dict | None = None) -> dict:
+    """card: the model card of the weights file in use (None: the shipped weights')."""
     from colorize_cli.models import get_spec
 
     spec = get_spec(model)
     return {"model": spec.name, "weights": weights_id or spec.card_info().get("sha256"),
-            "engine": engine_name, "render_size": spec.render_size(render_size),
+            "engine": engine_name, "render_size": spec.render_size(render_size, card),
             **output_fields(options)}    # every option the outputs depend on, by its own name
 
 
@@ -26,11 +27,13 @@ def session_settings(session, options: RunOptions) -> dict:
 def planned_settings(model: ModelOptions, options: RunOptions) -> dict:
     """The settings a run with these options would record (no model is loaded)."""
     from colorize_cli.engines import select_engine
+    from colorize_cli.models.registry import read_card
     from colorize_cli.pipeline.session import resolve_model, weights_id
 
     cls, _ = select_engine(model.engine)
+    card = None if model.weights in (None, "default") else read_card(model.weights)
     return job_settings(resolve_model(model.model, model.weights), cls.name, weights_id(model.weights),
-                        model.render_size, options)
+                        model.render_size, options, card)
 
 
 __all__ = ["job_settings", "session_settings", "planned_settings", "config_hash"]

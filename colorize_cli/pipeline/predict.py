@@ -10,7 +10,7 @@ class ChromaPredictor:
         self.engine = engine
         self.spec = engine.spec
         self.render_size = engine.render_size   # one rule for the engine and the predictor
-        self.own_size = self.spec.render_size()   # the model's own size, read once (not per batch)
+        self.own_size = engine.own_size   # the weights' own size, read once (not per batch)
         self.stride = self.spec.stride
 
     @property

@@ -93,27 +93,36 @@ class ChromaJob:
         return make(self.L_c[i], self.ab[i])
 
 
-def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
-               times: dict | None = None) -> ChromaJob:
-    """Y' planes (N of (H, W), uint8/uint16) -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame (OpenCV).
+def network_input(ys: list, bits: int, full_range: bool, chroma_hw: tuple[int, int],
+                  predictor: ChromaPredictor) -> tuple[np.ndarray, torch.Tensor]:
+    """Y' planes (N of (H, W), uint8/uint16) -> (L at the chroma sites (N, ch, cw) float32, the
+    network's input (N, 1, h, w)).
 
-    L is taken once at full resolution (a table per Y' code), averaged to the chroma sites, and the
-    network's input is shrunk from that half-size L. times (optional): seconds are added under
-    "network" (the engine) and "chroma" (the rest).
+    L is taken once at full resolution (a table per Y' code) and averaged to the chroma sites; the
+    network's input is shrunk from that half-size L (from the full-resolution L only for a film so
+    small that the network sees more than the chroma sites hold).
     """
-    t0 = time.perf_counter()
     ch, cw = chroma_hw
     H, W = ys[0].shape
     shape = predictor.render_shape(H, W)
-    from_full = shape[0] > ch or shape[1] > cw     # a small film: the network sees more than L_c has
+    from_full = shape[0] > ch or shape[1] > cw
     L_c = np.empty((len(ys), ch, cw), np.float32)
     L = np.empty((len(ys), H, W), np.float32) if from_full else None
     for i, y in enumerate(ys):
-        Li = luma_to_L_np(y, tags.bits, tags.full_range)
+        Li = luma_to_L_np(y, bits, full_range)
         L_c[i] = L_at(Li, chroma_hw)
         if from_full:
             L[i] = Li
-    small = predictor.shrink(torch.from_numpy(L if from_full else L_c)[:, None], shape)
+    return L_c, predictor.shrink(torch.from_numpy(L if from_full else L_c)[:, None], shape)
+
+
+def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
+               times: dict | None = None) -> ChromaJob:
+    """Y' planes (N of (H, W), uint8/uint16) -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame
+    (OpenCV). times (optional): seconds are added under "network" (the engine) and "chroma" (the
+    network's input here; the planes are timed where the ChromaJob makes them)."""
+    t0 = time.perf_counter()
+    L_c, small = network_input(ys, tags.bits, tags.full_range, chroma_hw, predictor)
     t1 = time.perf_counter()
     ab = predictor.engine.infer(small).float()
     t2 = time.perf_counter()
