@@ -71,9 +71,14 @@ def threads() -> dict:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:
         affinity = None
-    return {"used": available_cores(), "cpu_count": os.cpu_count(), "affinity_mask": affinity,
+    n = available_cores()
+    return {"used": n, "cpu_count": os.cpu_count(), "affinity_mask": affinity,
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
-            "onnxruntime_spin_wait": False, "note": "torch, OpenCV and ONNX Runtime intra-op share this budget"}
+            "onnxruntime_spin_wait": False,
+            "film_network_lanes": n, "film_opencv_threads": 1,
+            "note": ("torch, OpenCV and ONNX Runtime intra-op share this budget; a film on the CPU engine "
+                     "(ONNX Runtime) runs that many batches at once, one thread each, and its OpenCV work "
+                     "on one thread")}
 
 
 def engine_plans() -> tuple[str, list[dict]]:

@@ -5,10 +5,13 @@ the scheduler), lowered by OMP_NUM_THREADS when that is set. The same number goe
 intra-op pool, OpenCV and ONNX Runtime; ONNX Runtime is told not to spin-wait, so idle workers
 sleep instead of stealing a busy machine's cores from the decode and encode threads.
 
-While a film runs, its decode, infer and encode threads work at the same time: the network keeps
-the whole budget (it is the largest cost and scales with cores) and the OpenCV work beside it
-(chroma planes, optical flow) runs on one thread each (`film_stages`), since splitting it further
-only takes cores from the network. Measured with `colorize bench`: see the README.
+While a film runs, its decode, infer and encode threads work at the same time. The network keeps
+the whole budget, as lanes: on the CPU engine (ONNX Runtime) as many batches run at once as there
+are threads, each on a single thread (`Engine.lanes`), rather than one batch with every layer split
+over the cores; a lane never waits at a layer for a core that the decode or encode thread has taken.
+The OpenCV work beside it (chroma planes, optical flow) runs on one thread (`film_stages`), since
+splitting it further only takes cores from the network. Measured with `colorize bench`: see the
+README.
 """
 from __future__ import annotations
 

@@ -41,6 +41,11 @@ class Engine:
     def infer(self, L: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def lanes(self) -> list:
+        """Callables like `infer` that may run at the same time from different threads, for
+        throughput work (films). One lane, `infer` itself, unless a back end does better."""
+        return [self.infer]
+
     def close(self) -> None:
         """Release what the engine holds; idempotent."""
 

@@ -42,6 +42,8 @@ class CPUEngine(Engine):
         self.model = model.float().eval().to(memory_format=torch.channels_last)
         backend = backend or os.environ.get("COLORIZE_CPU_BACKEND", "auto")
         self.session = None
+        self.onnx_path: Path | None = None
+        self._lane_session = None
         if backend in ("auto", "onnxruntime"):
             self.session = self._ort_session(required=backend == "onnxruntime")
         self.backend = "onnxruntime" if self.session is not None else "torch"
@@ -60,22 +62,42 @@ class CPUEngine(Engine):
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             export_onnx(self.model, path)
-        opts = thread_budget.ort_options(self.threads)
-        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.onnx_path = path
+        return ort.InferenceSession(str(path), thread_budget.ort_options(self.threads),
+                                    providers=["CPUExecutionProvider"])
 
     def close(self) -> None:
-        self.session = None
+        self.session = self._lane_session = None
+
+    def lanes(self) -> list:
+        """One lane per thread of the budget, each running the graph on its own single thread
+        (one ONNX Runtime session of one intra-op thread, which is safe to call from several
+        threads at once). Whole batches in parallel instead of each layer split over the cores:
+        no lane waits for another at every layer, so a core taken by the decode or encode thread
+        slows one lane, not all of them (measured: README, issue #13)."""
+        if self.session is None or self.threads < 2:
+            return [self.infer]
+        if self._lane_session is None:
+            import onnxruntime as ort
+
+            self._lane_session = ort.InferenceSession(str(self.onnx_path), thread_budget.ort_options(1),
+                                                      providers=["CPUExecutionProvider"])
+        session = self._lane_session
+        return [lambda L: self._run(session, L)] * self.threads
 
     def describe(self) -> str:
         return f"cpu ({self.backend}, fp32, {self.threads} threads)"
 
-    @torch.inference_mode()
     def infer(self, L: torch.Tensor) -> torch.Tensor:
+        return self._run(self.session, L)
+
+    @torch.inference_mode()
+    def _run(self, session, L: torch.Tensor) -> torch.Tensor:
         outs = []
         for i in range(0, len(L), self.max_batch):
             x = L[i:i + self.max_batch]
-            if self.session is not None:
-                outs.append(torch.from_numpy(self.session.run(["ab"], {"L": x.float().contiguous().numpy()})[0]))
+            if session is not None:
+                outs.append(torch.from_numpy(session.run(["ab"], {"L": x.float().contiguous().numpy()})[0]))
             else:
                 outs.append(self.model(x.contiguous(memory_format=torch.channels_last)))
         return torch.cat(outs).contiguous()

@@ -114,3 +114,30 @@ def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search():
     d = ciede2000(rgb_to_lab(exact)[0], rgb_to_lab(fast)[0]).flatten()
     assert torch.quantile(d, 0.999) < 1.0, float(d.max())
     assert (rgb_to_lab(fast)[:, :1] - L).abs().max() < 1.0
+
+
+def test_cpu_network_input_from_half_size_L_matches_the_full_size_one(random_weights):
+    """Films on a CPU shrink the network's input from L at the 4:2:0 chroma sites; the GPU path
+    (ChromaPredictor.predict) shrinks the full-resolution L. The two inputs must agree closely, or
+    a film would colour differently on the two machines."""
+    import numpy as np
+    import torch.nn.functional as F
+
+    from colorize_cli.api import Colorizer
+    from colorize_cli.colorspace import luma_to_L
+    from colorize_cli.pipeline.video import network_input
+
+    predictor = Colorizer("baseline-cnn", "cpu", weights=random_weights).predictor
+    torch.manual_seed(0)
+    H, W = 360, 640
+    y = torch.randint(16, 236, (2, 1, H // 8, W // 8)).float()
+    y = F.interpolate(y, size=(H, W), mode="bicubic", align_corners=False)      # edges and texture
+    y = (y + torch.randn_like(y) * 6).round().clamp(16, 235).to(torch.uint8)
+    L_c, small = network_input(list(y[:, 0].numpy()), 8, False, (H // 2, W // 2), predictor)
+    full = predictor.shrink(luma_to_L(y.long(), 8, False))
+    assert small.shape == full.shape == (2, 1) + predictor.render_shape(H, W)
+    assert small.shape[-2] < H // 2          # the half-size L was used, not the full one
+    diff = (small - full).abs()   # measured 0.46 mean, 3.0 at most (L units) on this noisy texture;
+    # a shrink without antialiasing gives 1.7 and 11, an area mean 1.2 and 8, a 1-pixel shift 3.8 and 24
+    assert float(diff.mean()) < 0.6 and float(diff.max()) < 4.5, (float(diff.mean()), float(diff.max()))
+    assert L_c.shape == (2, H // 2, W // 2) and np.isfinite(L_c).all()

@@ -48,3 +48,54 @@ def test_threads_option_reaches_engine_and_results(tmp_path, cli, random_weights
     item = json.loads(r.stdout.splitlines()[0])
     assert item["threads"] == 1 and item["status"] == "done"
     assert cli("run", tmp_path / "a.png", "--threads", "0").returncode == 2
+
+
+def test_film_lanes_keep_frame_order_and_match_one_lane(tmp_path):
+    """A CPU engine with two lanes runs two batches of a film at once; the film must come out in
+    order, every frame there, equal to the same film run on one lane (lossless output, so the
+    comparison sees the planes colorize made)."""
+    pytest.importorskip("onnxruntime")
+    import av
+
+    from media import make_clip
+
+    from colorize_cli.api import Colorizer, RunOptions
+
+    clip = make_clip(tmp_path / "c.mp4", frames=30, size=(96, 64), audio=False, gray=True)
+    planes = {}
+    for n in (2, 1):
+        cz = Colorizer("baseline-cnn", "cpu", batch_size=4, threads=n)   # trained: colour follows content
+        assert len(cz.engine.lanes()) == n
+        res = cz.process(cz.plan([clip], tmp_path / f"lanes{n}.mp4")[0], RunOptions(temporal="flow", crf=0))
+        assert res.status == "done" and res.frames == 30, res.error
+        with av.open(str(tmp_path / f"lanes{n}.mp4")) as c:
+            frames = list(c.decode(video=0))
+        planes[n] = np.stack([f.to_ndarray(format="yuv420p") for f in frames]).astype(int)
+        assert [f.pts for f in frames] == sorted(f.pts for f in frames)
+    h = 64
+    assert np.array_equal(planes[2][:, :h], planes[1][:, :h])               # Y' untouched in both
+    assert np.abs(planes[2][:, h:] - planes[1][:, h:]).max() <= 1            # Cb, Cr: same batches, in order
+    assert np.abs(np.diff(planes[1][:, h:], axis=0)).max() > 4               # frames differ: order shows
+
+
+def test_a_lane_that_fails_fails_the_film_and_leaves_no_file(tmp_path, random_weights, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    from media import make_clip
+
+    from colorize_cli.api import Colorizer, RunOptions
+    from colorize_cli.engines.cpu import CPUEngine
+
+    clip = make_clip(tmp_path / "c.mp4", frames=30, size=(96, 64), audio=False)
+    cz = Colorizer("baseline-cnn", "cpu", batch_size=4, weights=random_weights, threads=2)
+    calls, run = [], CPUEngine._run
+
+    def flaky(self, session, L):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("lane broke")
+        return run(self, session, L)
+
+    monkeypatch.setattr(CPUEngine, "_run", flaky)
+    res = cz.process(cz.plan([clip], tmp_path / "out" / "c.mp4")[0], RunOptions())
+    assert res.status == "failed" and "lane broke" in res.error
+    assert not any(p.is_file() for p in (tmp_path / "out").rglob("*.mp4"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import av
@@ -117,14 +118,15 @@ def network_input(ys: list, bits: int, full_range: bool, chroma_hw: tuple[int, i
 
 
 def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor: ChromaPredictor,
-               times: dict | None = None) -> ChromaJob:
+               times: dict | None = None, infer=None) -> ChromaJob:
     """Y' planes (N of (H, W), uint8/uint16) -> a ChromaJob giving Cb/Cr planes (2,ch,cw) per frame
     (OpenCV). times (optional): seconds are added under "network" (the engine) and "chroma" (the
-    network's input here; the planes are timed where the ChromaJob makes them)."""
+    network's input here; the planes are timed where the ChromaJob makes them). infer: one of the
+    engine's lanes (default: engine.infer)."""
     t0 = time.perf_counter()
     L_c, small = network_input(ys, tags.bits, tags.full_range, chroma_hw, predictor)
     t1 = time.perf_counter()
-    ab = predictor.engine.infer(small).float()
+    ab = (infer or predictor.engine.infer)(small).float()
     t2 = time.perf_counter()
     if times is not None:
         times["network"] = times.get("network", 0.0) + t2 - t1
@@ -195,6 +197,7 @@ class VideoJob:
         self.tags: FrameTags | None = None        # set by the decoder from the first frame
         self.planes_maker: ChromaPlanes | None = None   # the encode thread's, with its buffers
         self.planes_s = 0.0    # the encode thread's chroma time, added to the infer thread's at the end
+        self.stats_lock = threading.Lock()
 
     # --- stages ------------------------------------------------------------------------------
     def _stage(self, body) -> None:
@@ -225,34 +228,47 @@ class VideoJob:
         _put(self.frames_q, _END, self.stop)
 
     def infer(self) -> None:
-        finished = False
-        while not finished:
-            batch = []
-            while len(batch) < self.batch_size:
-                item = _get(self.frames_q, self.stop)
-                if item is _END:
-                    finished = True
-                    break
-                batch.append(item)
-            if batch:
-                _put(self.done_q, self._predict(batch), self.stop)
-        _put(self.done_q, _END, self.stop)
+        """Batches to the network in order. On a CPU engine with several lanes, that many batches
+        run at once (a pool of lane threads); the encode thread receives their futures in order."""
+        lanes = self.predictor.engine.lanes() if self.predictor.device.type == "cpu" else [None]
+        pool = ThreadPoolExecutor(len(lanes), thread_name_prefix="lane") if len(lanes) > 1 else None
+        try:
+            finished = False
+            while not finished:
+                batch = []
+                while len(batch) < self.batch_size:
+                    item = _get(self.frames_q, self.stop)
+                    if item is _END:
+                        finished = True
+                        break
+                    batch.append(item)
+                if batch:
+                    done = pool.submit(self._predict, batch, lanes[0]) if pool else self._predict(batch)
+                    _put(self.done_q, done, self.stop)
+            _put(self.done_q, _END, self.stop)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
-    def _predict(self, batch: list) -> Predicted:
+    def _predict(self, batch: list, infer=None) -> Predicted:
         t = time.perf_counter()
-        tags, stats = self.tags, self.stats
+        tags, times = self.tags, {}
         dt = _dtype(tags.bits)
         ys = [plane_view(p.frame.planes[0], dt) for p in batch]     # views: no copy of the planes
         chroma_hw = (batch[0].frame.planes[1].height, batch[0].frame.planes[1].width)
+        cuts = 0
         if self.predictor.device.type == "cpu":   # smoothing and the planes follow in the encode thread
-            cbcr, cuts = chroma_cpu(ys, tags, chroma_hw, self.predictor, stats.stage_s), 0
+            cbcr = chroma_cpu(ys, tags, chroma_hw, self.predictor, times, infer)
         else:
             ys = np.stack(ys)
             ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
             cbcr, cuts = chroma_for(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation)
             cbcr = cbcr.to("cpu").numpy().astype(dt, copy=False)
-        stats.scene_cuts += cuts
-        stats.stage_s["infer"] += time.perf_counter() - t
+        times["infer"] = time.perf_counter() - t
+        with self.stats_lock:    # lanes finish in any order, from their own threads
+            self.stats.scene_cuts += cuts
+            for key, seconds in times.items():
+                self.stats.stage_s[key] += seconds
         return Predicted(batch, cbcr)
 
     def encode(self, done: Predicted) -> int:
@@ -309,6 +325,8 @@ class VideoJob:
                     break
                 if done is _END:
                     break
+                if isinstance(done, Future):   # a lane's batch: wait for it (its error is raised here)
+                    done = done.result()
                 written = self.encode(done)
                 if on_frames and written:
                     on_frames(written)
@@ -323,7 +341,8 @@ class VideoJob:
             self.stop.set()
             for th in threads:
                 th.join(timeout=5)
-        self.stats.stage_s["chroma"] += self.planes_s    # the infer thread has ended: no race on the key
+        with self.stats_lock:
+            self.stats.stage_s["chroma"] += self.planes_s
         self.stats.warnings.extend(self.sink.warnings)
         return self.stats
 
