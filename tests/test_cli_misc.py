@@ -112,5 +112,7 @@ def test_bench_reports_every_column_side_by_side(cli):
         assert {"decode", "network", "chroma", "smooth", "encode"} <= set(e["stage_ms_per_frame"])
     assert rows["off"]["stage_ms_per_frame"]["smooth"] == 0 < rows["flow"]["stage_ms_per_frame"]["smooth"]
     assert report["chroma_path"][0]["clip_height"] == 64 and report["chroma_path"][0]["chroma_ms"] > 0
+    s = report["smoothing"][0]
+    assert s["flow_fps_cost"] == round(1 - rows["flow"]["colorize_fps"] / rows["off"]["colorize_fps"], 3)
     p = report["photos"]
     assert p["photos"] == 2 and p["per_photo_vs_decode_network_encode"] > 0 and p["busy_vs_idle"] > 0

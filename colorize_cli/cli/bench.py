@@ -63,6 +63,10 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
                     and e["temporal"] == "flow"), None)
         if e2e and e2e["colorize_fps"]:
             row["flow_share_of_e2e"] = round(row["flow_ms"] * e2e["colorize_fps"] / 1000, 3)
+        off = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")
+                    and e["temporal"] == "off"), None)
+        if e2e and off and off["colorize_fps"]:   # the same rounds, one after the other
+            row["flow_fps_cost"] = round(1 - e2e["colorize_fps"] / off["colorize_fps"], 3)
     if n_photos:
         err_console.print(f"{n_photos} photos, idle and beside a busy process ...")
         report["photos"] = photos(model, engine, n_photos)
@@ -116,4 +120,7 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     for s in report["smoothing"]:
         if "flow_share_of_e2e" in s:
             click.echo(f"  {s['clip_height']}p: flow smoothing share of end-to-end time = {s['flow_share_of_e2e']}")
+        if "flow_fps_cost" in s:
+            click.echo(f"  {s['clip_height']}p: end-to-end fps lost to flow smoothing (1 - flow fps / off fps) "
+                       f"= {s['flow_fps_cost']}")
     return 0
