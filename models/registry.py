@@ -21,7 +21,7 @@ from colorize_cli.errors import UsageError
 from colorize_cli.files import file_sha256
 from colorize_cli.colorspace import AB_LIMIT, rgb_to_lab
 
-from . import int8
+from .int8 import dequantize, quantize
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 LONG_SIDE = 4   # a render's long side is at most this times its short side (8000x8 strips stay small)
@@ -193,7 +193,7 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise UsageError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0][:120]})") from None
     try:
-        state = int8.dequantize(stored)
+        state = dequantize(stored)
     except ValueError as e:
         raise UsageError(f"{path}: damaged int8 weights ({e})") from None
     try:
@@ -212,7 +212,7 @@ def save_weights(net: nn.Module, path: str | Path, card: dict, storage: str = "f
 
     path = Path(path)
     if storage == "int8":
-        state = int8.quantize(net.state_dict())
+        state = quantize(net.state_dict())
         storage = "int8 weights, one fp32 scale per output channel; fp16 for the rest"
     elif storage == "fp16":
         state = {k: (v.half() if v.is_floating_point() else v).contiguous()
