@@ -119,24 +119,3 @@ def test_grey_photos_take_l_from_one_table_with_the_same_values():
         rgb[1, 1, 2] = rgb[1, 1, 2] ^ 1          # (1, 1) is not on the probe grid
         assert not is_gray(rgb)
 
-
-@pytest.mark.parametrize("shape,dtype", [((301, 203, 3), np.uint8), ((120, 90, 3), np.uint16), ((1100, 36, 3), np.uint8)])
-def test_photo_strips_on_two_threads_give_the_one_thread_result(shape, dtype):
-    """The photo's per-pixel work runs in row strips, one per thread; the colours must not depend on
-    it (an odd height, 16 bits, and a scan taller than one ROWS strip)."""
-    from colorize_cli.api import Colorizer
-    from colorize_cli.pipeline.image import colorize_rgb
-
-    h, w, _ = shape
-    rgb = colourful_frame(3, w, h)
-    rgb[h // 2:] = rgb[h // 2:].mean(-1, keepdims=True).astype(np.uint8)   # half colour, half grey
-    if dtype == np.uint16:
-        rgb = rgb.astype(np.uint16) * 257
-    outs = []
-    for n in (1, 2):
-        cz = Colorizer("baseline-cnn", "cpu", batch_size=1, threads=n)   # trained: real colours
-        outs.append(colorize_rgb(rgb, cz.predictor))
-    assert outs[0].dtype == dtype and outs[0].shape == shape
-    assert np.array_equal(outs[0], outs[1])
-    grey_half = outs[0][h // 2:].astype(int)
-    assert np.abs(grey_half - grey_half.mean(-1, keepdims=True)).max() > 0   # the grey half got colour

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -42,50 +41,27 @@ def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float 
 
 def colorize_rgb_cpu(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0,
                      times: dict | None = None, gray: bool | None = None) -> np.ndarray:
-    """colorize_rgb with OpenCV's kernels and a chroma-limit table for the gamut (pipeline.chroma).
-
-    The per-pixel work is done in row strips, one per thread of the budget at a time: most of
-    OpenCV's element-wise kernels run on one core, and they release the GIL. Every step is per
-    pixel (the bilinear ab comes whole from cv2.resize, or per strip for scans over ROWS rows), so
-    the result does not depend on the strips.
-    """
+    """colorize_rgb with OpenCV's kernels and a chroma-limit table for the gamut (pipeline.chroma)."""
     t0 = time.perf_counter()
     top = 65535.0 if rgb.dtype == np.uint16 else 255.0
     H, W = rgb.shape[:2]
     L = np.empty((H, W), np.float32)
     gray = is_gray(rgb) if gray is None else gray
-    n = max(1, getattr(predictor.engine, "threads", 1) or 1)
-    whole = H <= ROWS              # ab upsampled once; bigger scans: per strip, memory bounded
-    step = -(-H // n) if whole else ROWS
-    strips = [(y0, min(H, y0 + step)) for y0 in range(0, H, step)]
-    pool = ThreadPoolExecutor(n) if n > 1 and len(strips) > 1 else None
-    each = pool.map if pool else map
-    try:
-        def lightness(rows):
-            L[rows[0]:rows[1]] = rgb_to_L(np.ascontiguousarray(rgb[rows[0]:rows[1]]), gray)
-        list(each(lightness, strips))
-        small = predictor.shrink(torch.from_numpy(L)[None, None])
-        t1 = time.perf_counter()
-        ab = predictor.engine.infer(small).float()
-        t2 = time.perf_counter()
-        a, b = (np.ascontiguousarray(c.numpy()) for c in (ab[0] * saturation).float())
-        if whole:
-            a, b = upsample_rows_np(a, H, W, 0, H), upsample_rows_np(b, H, W, 0, H)
-        out = np.empty_like(rgb)
-
-        def finish(rows):
-            y0, y1 = rows
-            a_r, b_r = (a[y0:y1], b[y0:y1]) if whole else \
-                (upsample_rows_np(a, H, W, y0, y1), upsample_rows_np(b, H, W, y0, y1))
-            res = lab_to_rgb_gamut(L[y0:y1], np.ascontiguousarray(a_r), np.ascontiguousarray(b_r))
-            if rgb.dtype == np.uint8:
-                out[y0:y1] = cv2.convertScaleAbs(res, alpha=255.0)      # round + saturate in one pass
-            else:
-                out[y0:y1] = np.clip(np.rint(res * top), 0, top).astype(rgb.dtype)
-        list(each(finish, strips))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    for y0 in range(0, H, ROWS):
+        L[y0:y0 + ROWS] = rgb_to_L(np.ascontiguousarray(rgb[y0:y0 + ROWS]), gray)
+    small = predictor.shrink(torch.from_numpy(L)[None, None])
+    t1 = time.perf_counter()
+    ab = predictor.engine.infer(small).float()
+    t2 = time.perf_counter()
+    a, b = (np.ascontiguousarray(c.numpy()) for c in (ab[0] * saturation).float())
+    out = np.empty_like(rgb)
+    for y0 in range(0, H, ROWS):
+        y1 = min(H, y0 + ROWS)
+        res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(a, H, W, y0, y1), upsample_rows_np(b, H, W, y0, y1))
+        if rgb.dtype == np.uint8:
+            out[y0:y1] = cv2.convertScaleAbs(res, alpha=255.0)      # round + saturate in one pass
+        else:
+            out[y0:y1] = np.clip(np.rint(res * top), 0, top).astype(rgb.dtype)
     if times is not None:
         times["network"] = times.get("network", 0.0) + t2 - t1
         times["chroma"] = times.get("chroma", 0.0) + (t1 - t0) + (time.perf_counter() - t2)
