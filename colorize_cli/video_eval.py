@@ -143,7 +143,7 @@ def _cf(rgb8: np.ndarray) -> np.ndarray:
     x = rgb8.astype(np.float32)
     r, g, b = x[..., 0], x[..., 1], x[..., 2]
     rg, yb = (r - g).reshape(len(x), -1), (0.5 * (r + g) - b).reshape(len(x), -1)
-    return np.sqrt(rg.std(1) ** 2 + yb.std(1) ** 2) + 0.3 * np.sqrt(rg.mean(1) ** 2 + yb.mean(1) ** 2)
+    return np.sqrt(rg.std(1, ddof=1) ** 2 + yb.std(1, ddof=1) ** 2) + 0.3 * np.sqrt(rg.mean(1) ** 2 + yb.mean(1) ** 2)
 
 
 def clip_metrics(truth: np.ndarray, out: np.ndarray, flows) -> dict:

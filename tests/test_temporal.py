@@ -121,3 +121,15 @@ def test_video_metrics_separate_flicker_from_motion():
     same = np.repeat(steady[:1], 6, 0)
     assert cdc(same) == 0 and cdc(same, ab_of(same)) == 0
     assert cdc(flickery, ab_of(flickery)) > cdc(steady, ab_of(steady))
+
+
+def test_video_colourfulness_is_the_photo_table_colourfulness():
+    """ΔCF in the video table and in the photo table must be the same measure."""
+    from media import colourful_frame
+
+    from colorize_cli.evaluate import colourfulness
+    from colorize_cli.video_eval import _cf
+
+    frames = np.stack([colourful_frame(i, 7, 5) for i in range(3)])   # tiny: N-1 and N differ
+    per_frame = [colourfulness(torch.from_numpy(f).permute(2, 0, 1).float()) for f in frames]
+    assert np.allclose(_cf(frames), per_frame, rtol=1e-4)
