@@ -109,6 +109,9 @@ class RunOptions:
                                  flag="--format", metavar="EXT")
     max_pixels: int | None = opt(None, "refuse photos larger than this many pixels (decompression bombs)",
                                  type=int, output=False)
+    photos_ahead: int | None = opt(None, "photos decoded and colorized ahead while the one before is "
+                                   "written (CPU engine, 2+ threads) [default: 2; 0: one at a time, the "
+                                   "least memory]", type=int, metavar="N", output=False)
     segment_seconds: float | None = opt(None, "do films in keyframe segments of about this length, at least "
                                         "1 s (resumable per segment)", type=float, metavar="SECONDS")
     reset_manifest: bool = opt(False, "set a damaged job manifest aside (kept as .damaged-TIME) and start "
@@ -128,6 +131,7 @@ class RunOptions:
         _number("--saturation", self.saturation, float, 0, 3, optional=False)
         _number("--max-pixels", self.max_pixels, int, 1)
         _number("--segment-seconds", self.segment_seconds, float, 1)
+        _number("--photos-ahead", self.photos_ahead, int, 0, 8)
         if self.output_ext is not None:
             ext = normalize_ext(str(self.output_ext))
             if ext not in IMAGE_EXTS | VIDEO_EXTS:

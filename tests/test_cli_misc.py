@@ -116,3 +116,4 @@ def test_bench_reports_every_column_side_by_side(cli):
     assert s["flow_fps_cost"] == round(1 - rows["flow"]["colorize_fps"] / rows["off"]["colorize_fps"], 3)
     p = report["photos"]
     assert p["photos"] == 2 and p["per_photo_vs_decode_network_encode"] > 0 and p["busy_vs_idle"] > 0
+    assert p["serial_vs_decode_network_encode"] > 0 and p["serial_photos_per_s"] > 0

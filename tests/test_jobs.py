@@ -248,3 +248,44 @@ def test_a_full_disk_fails_cleanly_and_resumes(tmp_path, cli, random_weights):
     assert "big.png" in r.stderr and not list(out.rglob("*.partial*"))
     assert cli("run", src, "-o", out, "--weights", random_weights).returncode == 0
     assert _files(out) == _files(ref)
+
+
+def test_photos_computed_ahead_are_written_in_order_and_equal_to_one_at_a_time(tmp_path, monkeypatch):
+    """With two threads a CPU run decodes and colorizes the next photos in threads while it writes
+    the one before; the results still come in order, a damaged photo still fails alone with its
+    own line, and the files are those of a run that does one photo at a time."""
+    import threading
+    from pathlib import Path
+
+    from media import colourful_frame
+
+    from colorize_cli.api import Colorizer, RunOptions
+    from colorize_cli.pipeline import item as item_module
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(7):
+        Image.fromarray(colourful_frame(i * 5, 64, 48)).convert("L").save(src / f"p{i}.png")
+    (src / "p3.png").write_bytes(b"\x89PNG\r\n\x1a\n not a png")
+    threads_seen: list = []
+    work = item_module.photo_work
+
+    def spy(session, item, options):
+        threads_seen[-1].append(threading.current_thread().name)
+        return work(session, item, options)
+
+    monkeypatch.setattr(item_module, "photo_work", spy)
+    outs = {}
+    for k, (n, depth) in enumerate(((2, None), (1, None), (2, 0))):
+        threads_seen.append([])
+        cz = Colorizer("baseline-cnn", "cpu", batch_size=1, threads=n)
+        results = list(cz.run([src], tmp_path / f"out{k}", RunOptions(photos_ahead=depth)))
+        assert [Path(r.source).name for r in results] == [f"p{i}.png" for i in range(7)]
+        assert [r.status for r in results] == ["done"] * 3 + ["failed"] + ["done"] * 3
+        assert "p3.png" in results[3].error and len(results[3].error.splitlines()) == 1
+        outs[k] = {p.name: np.asarray(Image.open(p)) for p in (tmp_path / f"out{k}").glob("*.png")}
+        assert not list((tmp_path / f"out{k}").glob("*partial*"))
+    assert sorted(outs[0]) == sorted(outs[1]) == sorted(outs[2]) and len(outs[1]) == 6
+    assert all(np.array_equal(outs[0][name], outs[1][name]) for name in outs[1])
+    assert sum(name.startswith("photo") for name in threads_seen[0]) >= 5   # two threads: ahead
+    assert threads_seen[1] == threads_seen[2] == ["MainThread"] * 7            # one thread, or 0 ahead

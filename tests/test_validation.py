@@ -33,6 +33,8 @@ USAGE = [
     ("render-huge", ["{photo}", "--render-size", "5000"], "--render-size"),
     ("render-small", ["{photo}", "--render-size", "-1"], "--render-size"),
     ("threads-zero", ["{photo}", "--threads", "0"], "--threads"),
+    ("photos-ahead-negative", ["{folder}", "--photos-ahead", "-1"], "--photos-ahead"),
+    ("photos-ahead-huge", ["{folder}", "--photos-ahead", "9"], "--photos-ahead"),
     ("engine", ["{photo}", "--engine", "tpu"], "--engine"),
     ("temporal", ["{clip}", "--temporal", "bogus"], "--temporal"),
     ("crf-text", ["{photo}", "--crf", "high"], "'high' is not a valid integer"),

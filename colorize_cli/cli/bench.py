@@ -90,8 +90,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     if "photos" in report:
         p = report["photos"]
         click.echo(f"photos ({p['photos']} x {p['size']}, {p['threads']} threads): {p['photos_per_s']} photos/s, "
-                   f"{p['per_photo_ms']} ms each; stage ms {p['stage_ms']}; beside a busy process "
-                   f"{p['busy_photos_per_s']} photos/s")
+                   f"{p['per_photo_ms']} ms each; one at a time (--photos-ahead 0) {p['serial_photos_per_s']} "
+                   f"photos/s, {p['serial_per_photo_ms']} ms each, stage ms {p['stage_ms']}; beside a busy "
+                   f"process {p['busy_photos_per_s']} photos/s")
     for c in report["chroma_path"]:
         more = f", {c['chroma_ms_all_cores']} on {c['cores']} threads" if "chroma_ms_all_cores" in c else ""
         click.echo(f"chroma path alone at {c['clip_height']}p (Y' -> L, L at the 4:2:0 sites, network input, "
@@ -115,8 +116,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
                    f"{e['fraction_of_bound_rounds'][0]}-{e['fraction_of_bound_rounds'][1]})")
     if "photos" in report:
         p = report["photos"]
-        click.echo(f"  photos: per-photo / (decode + network + encode) = "
-                   f"{p['per_photo_vs_decode_network_encode']}; busy / idle = {p['busy_vs_idle']}")
+        click.echo(f"  photos: per-photo / (decode + network + encode one at a time) = "
+                   f"{p['per_photo_vs_decode_network_encode']} (one at a time: "
+                   f"{p['serial_vs_decode_network_encode']}); busy / idle = {p['busy_vs_idle']}")
     for s in report["smoothing"]:
         if "flow_share_of_e2e" in s:
             click.echo(f"  {s['clip_height']}p: flow smoothing share of end-to-end time = {s['flow_share_of_e2e']}")

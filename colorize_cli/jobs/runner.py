@@ -12,6 +12,7 @@ from colorize_cli.errors import ColorizeError, OutputExistsError, UsageError
 from colorize_cli.formats import kind_of_ext
 from colorize_cli.io.atomic import before_publish
 from colorize_cli.io.discover import WorkItem, discover
+from colorize_cli.jobs.lookahead import LookAhead
 from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
 from colorize_cli.results import ItemResult, error_text
 
@@ -182,12 +183,22 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
     if plan.root is None and options.segment_seconds:
         plan.root = plan.items[0].output.parent  # segments need a manifest and a work folder
     manifest = open_job(plan, settings, config)
+    ahead = LookAhead(session, plan.items, options) if LookAhead.wanted(session, plan.items, options) else None
+
+    def worth(item) -> bool:   # a cheap guess; admit() below still decides
+        if manifest is None:
+            return not (options.skip_existing and item.output.exists())
+        rec = manifest.get(item.source)
+        return foreign_output(manifest, item, options) is None and (rec is None or rec.status != "done")
     try:
-        for item in plan.items:
+        for i, item in enumerate(plan.items):
             if on_item:
                 on_item(item)
+            started = ahead.take(i) if ahead else None
+            if ahead:
+                ahead.start(i + 1, worth)
             if manifest is None:
-                yield process_item(session, item, options, on_frames)
+                yield process_item(session, item, options, on_frames, ahead=started)
                 continue
             foreign = foreign_output(manifest, item, options)
             if foreign is not None:
@@ -203,12 +214,14 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
                 if item.kind == "video" and options.segment_seconds:
                     res = _film(session, item, options, manifest, fp, config, plan.root, owned, on_frames)
                 else:
-                    res = process_item(session, item, options, on_frames, replace=owned)
+                    res = process_item(session, item, options, on_frames, replace=owned, ahead=started)
             finally:
                 before_publish.reset(claim)
             record(manifest, item, fp, config, res)
             yield res
     finally:
+        if ahead is not None:
+            ahead.close()
         if manifest is not None:
             manifest.close()
 

@@ -13,8 +13,10 @@ from colorize_cli.results import ItemResult, error_text
 
 
 def process_item(session, item, options: RunOptions, on_frames: Callable | None = None,
-                 replace: bool = False) -> ItemResult:
-    """Colorize `item` (a WorkItem); `replace` lets a job redo an output that it wrote itself."""
+                 replace: bool = False, ahead=None) -> ItemResult:
+    """Colorize `item` (a WorkItem); `replace` lets a job redo an output that it wrote itself.
+    `ahead`: for a photo, a Future of `photo_work(session, item, options)` started earlier (the
+    runner's look-ahead); its error, if any, fails this item as it would have here."""
     res = ItemResult.of(item, threads=session.threads)
     if replace and not options.overwrite:
         options = dataclasses.replace(options, overwrite=True, skip_existing=False)
@@ -24,7 +26,7 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
     t0 = time.perf_counter()
     try:
         if item.kind == "image":
-            _photo(session, item, options, res)
+            _photo(session, item, options, res, ahead)
         else:
             stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames)
             res.frames = stats.frames
@@ -35,8 +37,10 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
     return res.timed(time.perf_counter() - t0)
 
 
-def _photo(session, item, options: RunOptions, res: ItemResult) -> None:
-    from colorize_cli.io.image import MAX_PIXELS, output_format, read_photo, write_photo
+def photo_work(session, item, options: RunOptions) -> tuple:
+    """The part of a photo that writes nothing: decode and colorize. Returns (photo, rgb, stage
+    seconds). Safe to run in another thread beside the item before it (the runner's look-ahead)."""
+    from colorize_cli.io.image import MAX_PIXELS, output_format, read_photo
     from colorize_cli.pipeline.image import colorize_rgb
 
     t = time.perf_counter()
@@ -45,12 +49,18 @@ def _photo(session, item, options: RunOptions, res: ItemResult) -> None:
     t1 = time.perf_counter()
     parts: dict = {}
     rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts, photo.gray)
-    t2 = time.perf_counter()
+    return photo, rgb, {"decode": t1 - t, "infer": time.perf_counter() - t1, **parts}
+
+
+def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None) -> None:
+    from colorize_cli.io.image import write_photo
+
+    photo, rgb, seconds = ahead.result() if ahead is not None else photo_work(session, item, options)
+    t = time.perf_counter()
     write_photo(item.output, rgb, photo, options.overwrite)
     res.frames = 1
     res.warnings.extend(photo.notes)
-    res.stage_ms = {"decode": _ms(t1 - t), "infer": _ms(t2 - t1), "encode": _ms(time.perf_counter() - t2),
-                    **{k: _ms(v) for k, v in parts.items()}}
+    res.stage_ms = {**{k: _ms(v) for k, v in seconds.items()}, "encode": _ms(time.perf_counter() - t)}
 
 
 def colorize_film(session, source: Path, output: Path, options: RunOptions, *, overwrite: bool | None = None,
