@@ -195,7 +195,7 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             if on_item:
                 on_item(item)
             started = ahead.take(i) if ahead else None
-            if ahead:
+            if ahead and item.kind == "image":    # not beside a film: it has the cores to itself
                 ahead.start(i + 1, worth)
             if manifest is None:
                 yield process_item(session, item, options, on_frames, ahead=started)
