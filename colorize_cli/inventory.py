@@ -13,24 +13,61 @@ ENCODERS = ("libx264", "libx265", "ffv1", "libvpx-vp9", "prores_ks", "h264_nvenc
 
 
 def models() -> list[dict]:
-    """One row per registered model. Parameters are counted on the meta device (no memory,
-    no initialisation): listing stays fast."""
-    import torch
-
+    """One row per registered model."""
     from colorize_cli.models import get_spec, list_models
 
+    names = list_models()
+    counts = parameter_counts(names)
     rows = []
-    for name in list_models():
+    for name in names:
         spec = get_spec(name)
-        with torch.device("meta"):
-            params = sum(p.numel() for p in spec.builder().parameters())
         card = spec.card_info()
         rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
-                     "parameters": params, "input_size": spec.input_size, "render_size": spec.render_size(),
+                     "parameters": counts[name], "input_size": spec.input_size, "render_size": spec.render_size(),
                      "output": spec.output, "weights": spec.has_weights,
                      "weights_mb": round(card.get("bytes", 0) / 1e6, 2), "sha256": card.get("sha256"),
                      "licence": spec.licence})
     return rows
+
+
+def parameter_counts(names: list[str]) -> dict[str, int]:
+    """Parameters per model, counted on the meta device (no memory, no initialisation) once and
+    kept in the cache folder: building every network imports timm and takes seconds. The cache is
+    keyed by the torch version and the size and time of every file of the models package, so an
+    edited network is counted again."""
+    import hashlib
+    import json
+
+    import torch
+
+    from colorize_cli.files import cache_root
+    from colorize_cli.models import get_spec
+    from colorize_cli.models.registry import WEIGHTS_DIR
+
+    h = hashlib.sha256(torch.__version__.encode())
+    for p in sorted(WEIGHTS_DIR.parent.glob("*.py")):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    key = h.hexdigest()[:16]
+    path = cache_root() / "model-parameters.json"
+    try:
+        cached = json.loads(path.read_text())
+        counts = dict(cached["counts"]) if cached.get("key") == key else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        counts = {}
+    missing = [n for n in names if not isinstance(counts.get(n), int)]
+    for name in missing:
+        with torch.device("meta"):
+            counts[name] = sum(p.numel() for p in get_spec(name).builder().parameters())
+    if missing:
+        try:   # a cache: written whole (temporary file + rename) or not at all
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": key, "counts": counts}))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return counts
 
 
 def machine() -> dict:

@@ -117,3 +117,25 @@ def test_bench_reports_every_column_side_by_side(cli):
     p = report["photos"]
     assert p["photos"] == 2 and p["per_photo_vs_decode_network_encode"] > 0 and p["busy_vs_idle"] > 0
     assert p["serial_vs_decode_network_encode"] > 0 and p["serial_photos_per_s"] > 0
+
+
+def test_model_parameter_counts_are_counted_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    import colorize_cli.models as models_pkg
+    from colorize_cli import inventory
+
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path))
+    names = ["baseline-cnn", "conv11"]
+    first = inventory.parameter_counts(names)
+    net = models_pkg.create_model("baseline-cnn", weights=None).net
+    assert first["baseline-cnn"] == sum(p.numel() for p in net.parameters())
+    assert (tmp_path / "model-parameters.json").is_file()
+
+    def no_build(name):
+        raise AssertionError(f"{name} was built again")
+
+    monkeypatch.setattr(models_pkg, "get_spec", no_build)
+    assert inventory.parameter_counts(names) == first          # read back, nothing built
+    monkeypatch.undo()
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path))
+    (tmp_path / "model-parameters.json").write_text("{not json")
+    assert inventory.parameter_counts(names) == first          # a damaged cache is counted again
