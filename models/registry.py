@@ -116,11 +116,11 @@ def get_spec(name: str) -> ModelSpec:
 class ABPredictor(nn.Module):
     """Wraps a raw network: Lab L (N,1,h,w) in [0,100] -> ab (N,2,h,w) in Lab units."""
 
-    def __init__(self, spec: ModelSpec, net: nn.Module, card: dict | None = None):
+    def __init__(self, spec: ModelSpec, net: nn.Module):
         super().__init__()
         self.spec = spec
         self.net = net
-        self.card = card or {}   # the model card of the weights loaded ({}: none, or no card)
+        self.card: dict = {}   # the model card of the weights loaded ({}: none, or no card)
 
     def normalize(self, L: torch.Tensor) -> torch.Tensor:
         return (L - self.spec.l_center) / self.spec.l_scale
@@ -147,8 +147,7 @@ def create_model(name: str, weights: str | Path | None = "default", strict: bool
     model = ABPredictor(spec, spec.builder())
     path = spec.weights_path if weights == "default" else weights
     if path is not None and Path(path).is_file():
-        load_weights(model.net, path, strict=strict)
-        model.card = read_card(path)
+        model.card = load_weights(model.net, path, strict=strict)
     elif weights not in ("default", None):
         raise UsageError(f"{weights}: weights file not found")
     return model.eval()
@@ -175,9 +174,10 @@ def _sha256_of(path: str, size: int, mtime_ns: int, inode: int) -> str:
     return file_sha256(path)
 
 
-def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
-    """Load safetensors weights (never a pickle: loading one can run code). A damaged file or
-    weights for another network is a UsageError naming the file and the model it is for."""
+def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> dict:
+    """Load safetensors weights (never a pickle: loading one can run code); returns the file's
+    model card ({} when none). A damaged file or weights for another network is a UsageError
+    naming the file and the model it is for."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -203,6 +203,7 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> None:
         hint = f"its card says {named!r}: pass --model {named}" if named else "pass the --model it was trained for"
         first = str(e).splitlines()[1].strip()[:160] if "\n" in str(e) else str(e)[:160]
         raise UsageError(f"{path}: not weights for {type(net).__name__} ({hint}; {first})") from None
+    return card
 
 
 def save_weights(net: nn.Module, path: str | Path, card: dict, storage: str = "fp16") -> dict:

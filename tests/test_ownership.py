@@ -162,6 +162,8 @@ def test_dry_run_admits_items_as_the_real_run_does(tmp_path, cz, cli, random_wei
 
     states, summary = plan()
     assert set(states.values()) == {"done"} and summary["to_do"] == 0 and summary["existing_outputs"] == 3
+    # No clock: the plan's estimate is frames left x the recorded seconds per frame, 0 when
+    # nothing is left (speed itself is colorize bench's business)
     assert summary["estimated_seconds"] in (0, 0.0)
     _photo(src / "p1.png", 7)                                         # a changed input
     states, summary = plan()

@@ -83,6 +83,7 @@ def test_new_content_takes_the_new_prediction():
 
 
 def test_warmup_follows_the_smoother():
+    # warmup_seconds is video time (warm-up frames / the film's frame rate), not machine time
     assert make_smoother("off") is None and warmup_seconds("off", None, 25) == 0
     ema, flow = make_smoother("ema", 0.6), make_smoother("flow", 0.8)
     for sm in (ema, flow):   # after warmup_frames the first frame's weight is below 1e-3

@@ -59,12 +59,12 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     report["chroma_path"] = chroma_path(heights or [480], model_name=model)
     report["smoothing"] = smoothing(model, heights or [480])
     for row in report["smoothing"]:   # the smoother's share of the end-to-end time per frame
-        e2e = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")
-                    and e["temporal"] == "flow"), None)
+        def run_row(temporal):
+            return next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")
+                         and e["temporal"] == temporal), None)
+        e2e, off = run_row("flow"), run_row("off")
         if e2e and e2e["colorize_fps"]:
             row["flow_share_of_e2e"] = round(row["flow_ms"] * e2e["colorize_fps"] / 1000, 3)
-        off = next((e for e in report["end_to_end"] if e["clip"].endswith(f"x{row['clip_height']}")
-                    and e["temporal"] == "off"), None)
         if e2e and off and off["colorize_fps"]:   # the same rounds, one after the other
             row["flow_fps_cost"] = round(1 - e2e["colorize_fps"] / off["colorize_fps"], 3)
     if n_photos:
