@@ -119,3 +119,29 @@ def test_grey_photos_take_l_from_one_table_with_the_same_values():
         rgb[1, 1, 2] = rgb[1, 1, 2] ^ 1          # (1, 1) is not on the probe grid
         assert not is_gray(rgb)
 
+
+
+def test_chroma_limit_table_is_built_once_when_photos_start_together(monkeypatch):
+    """Photos computed ahead start in threads at once: the gamut table (~0.7 s to build) must be
+    built once, the other threads waiting for it, not once per thread."""
+    import threading
+
+    from colorize_cli.pipeline import chroma
+
+    builds = []
+    real = chroma._build_chroma_limit_table
+
+    def slow_build():
+        builds.append(1)
+        threading.Event().wait(0.2)      # widen the window in which a second thread could start a build
+        return real()
+
+    monkeypatch.setattr(chroma, "_CMAX", None)
+    monkeypatch.setattr(chroma, "_build_chroma_limit_table", slow_build)
+    tables = []
+    threads = [threading.Thread(target=lambda: tables.append(chroma.chroma_limit_table())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1 and len(tables) == 3 and all(t is tables[0] for t in tables)

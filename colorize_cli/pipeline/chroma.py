@@ -13,6 +13,8 @@ path). Photos: L from RGB by tables, gamut mapping by a chroma-limit table (belo
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
 
@@ -115,26 +117,33 @@ def L_at(L: np.ndarray, chroma_hw: tuple[int, int]) -> np.ndarray:
 # --- photos: gamut mapping by a chroma-limit table instead of a search over the full image -------
 
 _CMAX: np.ndarray | None = None
+_CMAX_LOCK = threading.Lock()
 L_STEPS, HUE_STEP = 2, 1.0   # table rows per L unit, degrees per column
 
 
 def chroma_limit_table() -> np.ndarray:
-    """Largest in-sRGB chroma for (L, hue): rows L = 0, 0.5, ... 100, columns hue = 0 .. 360 deg."""
+    """Largest in-sRGB chroma for (L, hue): rows L = 0, 0.5, ... 100, columns hue = 0 .. 360 deg.
+    Built once per process (~0.7 s); photos computed ahead in threads wait for the first build."""
     global _CMAX
-    if _CMAX is None:
-        from colorize_cli.colorspace import _in_gamut
-
-        Ls = torch.arange(0, 100 * L_STEPS + 1) / L_STEPS
-        hues = torch.deg2rad(torch.arange(0, 360 + HUE_STEP, HUE_STEP))
-        L, h = torch.meshgrid(Ls, hues, indexing="ij")
-        lo, hi = torch.zeros_like(L), torch.full_like(L, 200.0)
-        for _ in range(30):   # bisection on chroma along each hue ray (the in-gamut set is an interval)
-            mid = (lo + hi) / 2
-            lab = torch.stack([L, mid * torch.cos(h), mid * torch.sin(h)])[None].double()
-            ok = _in_gamut(lab)[0, 0]        # the tolerance of color.lab_to_rgb_in_gamut
-            lo, hi = torch.where(ok, mid, lo), torch.where(ok, hi, mid)
-        _CMAX = lo.numpy().astype(np.float32)
+    with _CMAX_LOCK:
+        if _CMAX is None:
+            _CMAX = _build_chroma_limit_table()
     return _CMAX
+
+
+def _build_chroma_limit_table() -> np.ndarray:
+    from colorize_cli.colorspace import _in_gamut
+
+    Ls = torch.arange(0, 100 * L_STEPS + 1) / L_STEPS
+    hues = torch.deg2rad(torch.arange(0, 360 + HUE_STEP, HUE_STEP))
+    L, h = torch.meshgrid(Ls, hues, indexing="ij")
+    lo, hi = torch.zeros_like(L), torch.full_like(L, 200.0)
+    for _ in range(30):   # bisection on chroma along each hue ray (the in-gamut set is an interval)
+        mid = (lo + hi) / 2
+        lab = torch.stack([L, mid * torch.cos(h), mid * torch.sin(h)])[None].double()
+        ok = _in_gamut(lab)[0, 0]        # the tolerance of color.lab_to_rgb_in_gamut
+        lo, hi = torch.where(ok, mid, lo), torch.where(ok, hi, mid)
+    return lo.numpy().astype(np.float32)
 
 
 def lab_to_rgb_gamut(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
