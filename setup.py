@@ -43,6 +43,7 @@ setup(
         "click>=8.1",
         "timm>=0.9",
         "opencv-python-headless>=4.8",   # DIS optical flow for --temporal flow
+        "numba>=0.59",   # the CPU chroma path's compiled kernels (pipeline/kernels.py; optional at run time)
     ],
     extras_require={
         "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],

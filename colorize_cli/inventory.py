@@ -90,6 +90,7 @@ def machine() -> dict:
         "cuda": torch.version.cuda,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "cpu_threads": threads(),
+        "cpu_chroma_kernels": kernels(),
         "pyav": av.__version__,
         "ffmpeg": getattr(av, "ffmpeg_version_info", "?"),
         "encoders": {c: c not in unusable for c in ENCODERS},
@@ -98,6 +99,18 @@ def machine() -> dict:
         "weights_dir": str(WEIGHTS_DIR),
         "engine_cache": str(cache_root() / "engines"),
     }
+
+
+def kernels() -> str:
+    """Whether the CPU chroma path runs compiled (numba) or on OpenCV alone."""
+    from colorize_cli.pipeline import kernels as k
+
+    if os.environ.get("COLORIZE_JIT", "1").strip() == "0":
+        return "OpenCV (COLORIZE_JIT=0)"
+    if not k.available():
+        return "OpenCV (numba not installed: pip install numba for the compiled kernels)"
+    import numba
+    return f"compiled (numba {numba.__version__}; COLORIZE_JIT=0 switches them off)"
 
 
 def threads() -> dict:

@@ -1,4 +1,5 @@
 """Colour math, render sizes, temporal smoothing and scene cuts."""
+import pytest
 import torch
 
 from colorize_cli.colorspace import (gray_to_L, lab_to_rgb, lab_to_rgb_in_gamut, luma_to_gray, rgb_to_cbcr,
@@ -68,10 +69,16 @@ def test_ema_smooths_and_resets_at_scene_cuts():
     assert torch.allclose(cut, torch.full_like(cut, 30.0)) and sm.cuts == 1
 
 
-def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value():
-    """OpenCV chroma planes == pipeline.color's math (area-mean L, bilinear ab) within 1 code value,
-    for 4:2:0, 4:2:2 and 4:4:4, 8 and 10 bits, limited and full range, three matrices, odd sizes."""
+@pytest.mark.parametrize("jit", [False, True], ids=["opencv", "compiled"])
+def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value(jit):
+    """CPU chroma planes (OpenCV, and the compiled kernel) == pipeline.color's math (area-mean L,
+    bilinear ab) within 1 code value, for 4:2:0, 4:2:2 and 4:4:4, 8 and 10 bits, limited and full
+    range, three matrices, odd sizes."""
     import numpy as np
+
+    from colorize_cli.pipeline import kernels
+    if jit and not kernels.available():
+        pytest.skip("numba not installed")
     import torch.nn.functional as F
 
     from colorize_cli.pipeline.chroma import chroma_planes
@@ -79,7 +86,8 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value():
 
     torch.manual_seed(0)
     cases = [((90, 160), (45, 80), 8, False, "bt709"), ((90, 160), (90, 80), 8, True, "bt601"),
-             ((90, 160), (90, 160), 10, False, "bt2020"), ((90, 160), (45, 80), 10, True, "bt709")]
+             ((90, 160), (90, 160), 10, False, "bt2020"), ((90, 160), (45, 80), 10, True, "bt709"),
+             ((45, 81), (45, 81), 8, False, "bt709")]
     for (H, W), (ch, cw), bits, full, matrix in cases:
         lo, hi = (0, (1 << bits) - 1) if full else (16 << (bits - 8), 235 << (bits - 8))
         y = torch.randint(lo, hi + 1, (1, 1, H, W))
@@ -91,9 +99,24 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value():
                                                               align_corners=False)], 1)), matrix, bits, full)
         s = 1 << (bits - 8)
         ref = ref.round().clamp(*((0, (1 << bits) - 1) if full else (16 * s, 240 * s)))[0].numpy()
-        out = chroma_planes(L[0, 0].numpy(), ab[0].numpy(), (ch, cw), matrix, bits, full)
+        out = chroma_planes(L[0, 0].numpy(), ab[0].numpy(), (ch, cw), matrix, bits, full, jit=jit)
         assert out.shape == (2, ch, cw) and out.dtype == (np.uint8 if bits == 8 else np.uint16)
         assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1, (bits, full, matrix)
+
+
+def test_compiled_srgb_transfer_polynomial_is_exact_to_a_tiny_fraction_of_a_code():
+    """The kernel's u^(5/3) polynomial (u = c^(1/4)) against c^(1/2.4) on the whole power segment
+    of the sRGB transfer, evaluated in float32 as the kernel does: under 1e-5 (a code is 1/219)."""
+    import numpy as np
+
+    from colorize_cli.pipeline.kernels import GAMMA_POLY
+
+    c = np.linspace(0.0031308, 1, 200_001)
+    u = np.sqrt(np.sqrt(c.astype(np.float32)))
+    p = np.zeros_like(u)
+    for k in GAMMA_POLY[::-1]:
+        p = p * u + np.float32(k)
+    assert np.abs(p - c ** (1 / 2.4)).max() < 1e-5
 
 
 def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search():
@@ -141,3 +164,32 @@ def test_cpu_network_input_from_half_size_L_matches_the_full_size_one(random_wei
     # a shrink without antialiasing gives 1.7 and 11, an area mean 1.2 and 8, a 1-pixel shift 3.8 and 24
     assert float(diff.mean()) < 0.6 and float(diff.max()) < 4.5, (float(diff.mean()), float(diff.max()))
     assert L_c.shape == (2, H // 2, W // 2) and np.isfinite(L_c).all()
+
+
+@pytest.mark.parametrize("bits, chroma", [(8, "420"), (8, "422"), (10, "420")])
+def test_compiled_L_at_chroma_sites_equals_table_then_area_mean(random_weights, monkeypatch, bits, chroma):
+    """network_input's compiled Y' -> L at the chroma sites (one pass, no full-size L) gives the
+    OpenCV path's L (table, then area mean) to float rounding; 10-bit codes above the range clamp."""
+    import numpy as np
+
+    from colorize_cli.api import Colorizer
+    from colorize_cli.pipeline import kernels
+    from colorize_cli.pipeline.video import network_input
+
+    if not kernels.available():
+        pytest.skip("numba not installed")
+    predictor = Colorizer("baseline-cnn", "cpu", weights=random_weights).predictor
+    rng = np.random.default_rng(3)
+    H, W = 288, 512        # big enough that the network's input is shrunk from L at the sites
+    h, w = predictor.render_shape(H, W)
+    assert h <= H // 2 and w <= W // 2
+    dt = np.uint8 if bits == 8 else np.uint16
+    ys = [rng.integers(0, 1 << bits, (H, W)).astype(dt) for _ in range(2)]
+    if bits == 10:
+        ys[1][0, :8] = 1100          # out-of-range codes (a broken 10-bit source) take the top entry
+    hw = (H // 2, W // 2) if chroma == "420" else (H, W // 2)
+    got, small = network_input(ys, bits, False, hw, predictor)
+    monkeypatch.setenv("COLORIZE_JIT", "0")
+    ref, ref_small = network_input(ys, bits, False, hw, predictor)
+    assert got.shape == ref.shape == (2,) + hw
+    assert np.abs(got - ref).max() < 1e-3 and float((small - ref_small).abs().max()) < 1e-3

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from colorize_cli import threads as thread_budget
 from colorize_cli.errors import MediaError
 from colorize_cli.io.video import EncodeSettings, FrameTags, Passthrough, VideoSink, VideoSource, plane_view
-from colorize_cli.pipeline.chroma import ChromaPlanes, L_at, luma_to_L_np
+from colorize_cli.pipeline.chroma import ChromaPlanes, L_at, L_table, luma_to_L_np, sites_from_codes
 from colorize_cli.colorspace import lab_to_rgb, luma_to_L, rgb_to_cbcr
 from colorize_cli.pipeline.predict import ChromaPredictor
 
@@ -109,7 +109,11 @@ def network_input(ys: list, bits: int, full_range: bool, chroma_hw: tuple[int, i
     from_full = shape[0] > ch or shape[1] > cw
     L_c = np.empty((len(ys), ch, cw), np.float32)
     L = np.empty((len(ys), H, W), np.float32) if from_full else None
+    sites = None if from_full else sites_from_codes(H, W, chroma_hw)
     for i, y in enumerate(ys):
+        if sites is not None:
+            sites(y, L_table(bits, full_range), ch < H, L_c[i])
+            continue
         Li = luma_to_L_np(y, bits, full_range)
         L_c[i] = L_at(Li, chroma_hw)
         if from_full:
