@@ -1,4 +1,6 @@
 """Colour math, render sizes, temporal smoothing and scene cuts."""
+import os
+
 import pytest
 import torch
 
@@ -117,6 +119,47 @@ def test_compiled_srgb_transfer_polynomial_is_exact_to_a_tiny_fraction_of_a_code
     for k in GAMMA_POLY[::-1]:
         p = p * u + np.float32(k)
     assert np.abs(p - c ** (1 / 2.4)).max() < 1e-5
+
+
+KERNELS_ONCE = """
+import json, numpy as np
+from colorize_cli.pipeline import chroma, kernels
+L = np.random.rand(90, 160).astype(np.float32) * 100
+ab = (np.random.rand(2, 24, 40).astype(np.float32) - 0.5) * 100
+chroma.chroma_planes(L, ab, (90, 160), "bt709", 8, False, jit=True)
+sites = chroma.sites_from_codes(180, 320, (90, 160))
+sites(np.full((180, 320), 100, np.uint8), chroma.L_table(8, False), True, np.empty((90, 160), np.float32))
+planes = kernels.planes_kernel()
+print(json.dumps({name: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values())]
+                  for name, d in (("planes", planes), ("sites", sites))}))
+"""
+
+
+def test_compiled_kernels_are_compiled_once_then_loaded_from_numbas_cache(tmp_path):
+    """A new process loads the kernels from numba's on-disk cache instead of compiling them again
+    (a compile costs ~1.5 s at the start of every film otherwise, and writes another cache file)."""
+    import json
+    import subprocess
+    import sys
+
+    from colorize_cli.pipeline import kernels
+    if not kernels.available():
+        pytest.skip("numba not installed")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+
+    def once():
+        out = subprocess.run([sys.executable, "-c", KERNELS_ONCE], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def cached():
+        return sorted(p.name for p in (tmp_path / "numba").rglob("*.nb*"))
+
+    once()
+    after_first = cached()
+    second = once()
+    assert all(hits >= 1 and misses == 0 for hits, misses in second.values()), second
+    assert after_first and cached() == after_first      # the second run wrote no new entry
 
 
 def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search():

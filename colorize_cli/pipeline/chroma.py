@@ -8,9 +8,11 @@ OpenCV's vectorised kernels, on the chroma planes' resolution only, into buffers
   ab (network size) --bilinear--> ab at the chroma sites
   (L, a, b) --cvtColor Lab2RGB (float, clipped)--> R'G'B' --two saturating weighted sums--> Cb, Cr
 
-With numba installed the last two lines are one compiled pass per row instead (`kernels`; about
-2.5x faster at 1080p, measured by `colorize bench`'s chroma path). This is the same math as `colorize_cli.colorspace` (tested: within 1 code value of the torch
-path). Photos: L from RGB by tables, gamut mapping by a chroma-limit table (below).
+With numba installed the last two lines are one compiled pass per row instead, and L at the
+chroma sites comes straight from the Y' codes (`kernels`; the whole path about 2.3x faster at
+1080p, measured by `colorize bench`'s chroma path). This is the same math as
+`colorize_cli.colorspace` (tested: within 1 code value of the torch path). Photos: L from RGB by
+tables, gamut mapping by a chroma-limit table (below).
 """
 from __future__ import annotations
 

@@ -27,105 +27,98 @@ import numpy as np
 GAMMA_POLY = (-0.0045280097022108445, 0.13480173277646895, 1.2836386839820753, -0.783376293417434,
               0.5923303576797594, -0.2827428803209481, 0.05987875888331671)
 
-_STATE: dict = {}
+try:
+    import numba
+except ImportError:          # the OpenCV path runs instead; nothing below is called
+    numba = None
 
 
 def available() -> bool:
     """numba importable and not switched off (COLORIZE_JIT=0)."""
-    if os.environ.get("COLORIZE_JIT", "1").strip() == "0":
-        return False
-    if "ok" not in _STATE:
-        try:
-            import numba  # noqa: F401
-            _STATE["ok"] = True
-        except ImportError:
-            _STATE["ok"] = False
-    return _STATE["ok"]
+    return numba is not None and os.environ.get("COLORIZE_JIT", "1").strip() != "0"
+
+
+def _njit(**options):
+    """numba.njit(nogil, cache) where numba is installed; else the plain function (never called).
+    The kernels live at module level: numba's on-disk cache misses every time for functions built
+    inside another function, and each film then paid ~1.5 s of compiling (tested)."""
+    if numba is None:
+        return lambda f: f
+    return numba.njit(nogil=True, cache=True, **options)
 
 
 def planes_kernel():
-    """The compiled row loop (built on first use)."""
-    if "planes" not in _STATE:
-        _STATE["planes"] = _build()
-    return _STATE["planes"]
+    """The compiled pass from L at the chroma sites and x-upsampled ab to the Cb/Cr codes."""
+    return planes
 
 
 def sites_kernel():
     """L at the chroma sites straight from the Y' codes: for each site, the mean of the L table
     at the 2x2 (4:2:0) or 1x2 (4:2:2) codes it covers. One pass over the Y' plane, no
     full-resolution float L in between (the OpenCV path writes and reads 8 MB of it at 1080p)."""
-    if "sites" not in _STATE:
-        _STATE["sites"] = _build_sites()
-    return _STATE["sites"]
-
-
-def _build_sites():
-    import numba
-
-    @numba.njit(nogil=True, cache=True)
-    def sites(y, table, tall, out):
-        top = table.shape[0] - 1
-        for i in range(out.shape[0]):
-            o = out[i]
-            if tall:      # 4:2:0: two luma rows per chroma row
-                r0, r1 = y[2 * i], y[2 * i + 1]
-                for j in range(o.shape[0]):
-                    s = (table[min(r0[2 * j], top)] + table[min(r0[2 * j + 1], top)]
-                         + table[min(r1[2 * j], top)] + table[min(r1[2 * j + 1], top)])
-                    o[j] = s * np.float32(0.25)
-            else:         # 4:2:2
-                r0 = y[i]
-                for j in range(o.shape[0]):
-                    o[j] = (table[min(r0[2 * j], top)] + table[min(r0[2 * j + 1], top)]) * np.float32(0.5)
-
     return sites
 
 
-def _build():
-    import numba
+@_njit()
+def sites(y, table, tall, out):
+    top = table.shape[0] - 1
+    for i in range(out.shape[0]):
+        o = out[i]
+        if tall:      # 4:2:0: two luma rows per chroma row
+            r0, r1 = y[2 * i], y[2 * i + 1]
+            for j in range(o.shape[0]):
+                s = (table[min(r0[2 * j], top)] + table[min(r0[2 * j + 1], top)]
+                     + table[min(r1[2 * j], top)] + table[min(r1[2 * j + 1], top)])
+                o[j] = s * np.float32(0.25)
+        else:         # 4:2:2
+            r0 = y[i]
+            for j in range(o.shape[0]):
+                o[j] = (table[min(r0[2 * j], top)] + table[min(r0[2 * j + 1], top)]) * np.float32(0.5)
 
-    f32 = np.float32
-    p0, p1, p2, p3, p4, p5, p6 = (f32(c) for c in GAMMA_POLY)
-    zero, one, knee, slope, k1055, k055 = f32(0), f32(1), f32(0.0031308), f32(12.92), f32(1.055), f32(0.055)
-    delta, kappa, c429 = f32(6 / 29), f32(3 * (6 / 29) ** 2), f32(4 / 29)
-    c16, i116, i500, i200, half = f32(16), f32(1 / 116), f32(1 / 500), f32(1 / 200), f32(0.5)
-    # no nnan/ninf: a NaN from a broken model stays a defined value
-    fast = {"contract", "arcp", "reassoc", "afn", "nsz"}
-    jit = numba.njit(fastmath=fast, nogil=True, cache=True, inline="always")
 
-    @jit
-    def finv(t):
-        return t * t * t if t > delta else kappa * (t - c429)
+_f32 = np.float32
+_P0, _P1, _P2, _P3, _P4, _P5, _P6 = (_f32(c) for c in GAMMA_POLY)
+_ZERO, _ONE, _KNEE, _SLOPE, _K1055, _K055 = _f32(0), _f32(1), _f32(0.0031308), _f32(12.92), _f32(1.055), _f32(0.055)
+_DELTA, _KAPPA, _C429 = _f32(6 / 29), _f32(3 * (6 / 29) ** 2), _f32(4 / 29)
+_C16, _I116, _I500, _I200, _HALF = _f32(16), _f32(1 / 116), _f32(1 / 500), _f32(1 / 200), _f32(0.5)
+# no nnan/ninf: a NaN from a broken model stays a defined value
+_FAST = {"contract", "arcp", "reassoc", "afn", "nsz"}
 
-    @jit
-    def transfer(c):
-        c = min(max(c, zero), one)
-        u = np.sqrt(np.sqrt(c))
-        p = p0 + u * (p1 + u * (p2 + u * (p3 + u * (p4 + u * (p5 + u * p6)))))
-        return slope * c if c <= knee else k1055 * p - k055
 
-    @numba.njit(fastmath=fast, nogil=True, cache=True)
-    def row(L, a0, a1, b0, b1, wy, m, cm, lo, hi, cb_out, cr_out):
-        for j in range(L.shape[0]):
-            a = a0[j] + wy * (a1[j] - a0[j])
-            b = b0[j] + wy * (b1[j] - b0[j])
-            fy = (L[j] + c16) * i116
-            X, Y, Z = finv(fy + a * i500), finv(fy), finv(fy - b * i200)
-            r = transfer(m[0] * X + m[1] * Y + m[2] * Z)
-            g = transfer(m[3] * X + m[4] * Y + m[5] * Z)
-            bl = transfer(m[6] * X + m[7] * Y + m[8] * Z)
-            cb = cm[0] * r + cm[1] * g + cm[2] * bl + cm[3]
-            cr = cm[4] * r + cm[5] * g + cm[6] * bl + cm[7]
-            cb_out[j] = min(max(cb, lo), hi) + half
-            cr_out[j] = min(max(cr, lo), hi) + half
+@_njit(fastmath=_FAST, inline="always")
+def _finv(t):
+    return t * t * t if t > _DELTA else _KAPPA * (t - _C429)
 
-    @numba.njit(nogil=True, cache=True)
-    def planes(L, abx, y0, y1, wy, m, cm, lo, hi, out):
-        for i in range(L.shape[0]):
-            r0, r1 = y0[i], y1[i]
-            row(L[i], abx[0, r0], abx[0, r1], abx[1, r0], abx[1, r1], wy[i], m, cm, lo, hi, out[0, i], out[1, i])
 
-    return planes
+@_njit(fastmath=_FAST, inline="always")
+def _transfer(c):
+    c = min(max(c, _ZERO), _ONE)
+    u = np.sqrt(np.sqrt(c))
+    p = _P0 + u * (_P1 + u * (_P2 + u * (_P3 + u * (_P4 + u * (_P5 + u * _P6)))))
+    return _SLOPE * c if c <= _KNEE else _K1055 * p - _K055
+
+
+@_njit(fastmath=_FAST)
+def _row(L, a0, a1, b0, b1, wy, m, cm, lo, hi, cb_out, cr_out):
+    for j in range(L.shape[0]):
+        a = a0[j] + wy * (a1[j] - a0[j])
+        b = b0[j] + wy * (b1[j] - b0[j])
+        fy = (L[j] + _C16) * _I116
+        X, Y, Z = _finv(fy + a * _I500), _finv(fy), _finv(fy - b * _I200)
+        r = _transfer(m[0] * X + m[1] * Y + m[2] * Z)
+        g = _transfer(m[3] * X + m[4] * Y + m[5] * Z)
+        bl = _transfer(m[6] * X + m[7] * Y + m[8] * Z)
+        cb = cm[0] * r + cm[1] * g + cm[2] * bl + cm[3]
+        cr = cm[4] * r + cm[5] * g + cm[6] * bl + cm[7]
+        cb_out[j] = min(max(cb, lo), hi) + _HALF
+        cr_out[j] = min(max(cr, lo), hi) + _HALF
+
+
+@_njit()
+def planes(L, abx, y0, y1, wy, m, cm, lo, hi, out):
+    for i in range(L.shape[0]):
+        r0, r1 = y0[i], y1[i]
+        _row(L[i], abx[0, r0], abx[0, r1], abx[1, r0], abx[1, r1], wy[i], m, cm, lo, hi, out[0, i], out[1, i])
 
 
 def xyz_to_linear() -> np.ndarray:
