@@ -110,6 +110,8 @@ def test_bench_reports_every_column_side_by_side(cli):
         assert e["frames"] == 12 and e["clip"] == "112x64"
         bound = 1 / (1 / e["network_fps"] + 1 / e["transcode_fps"])
         assert abs(e["serial_bound_fps"] - bound) <= 0.02 * bound
+        strict = e["colorize_fps"] * (1 / e["network_fps"] + 1 / e["transcode_source_types_fps"])
+        assert e["transcode_source_types_fps"] > 0 and abs(e["fraction_of_bound_source_types"] - strict) < 0.01
         assert e["fraction_of_bound"] > 0
         assert {"decode", "network", "chroma", "smooth", "encode"} <= set(e["stage_ms_per_frame"])
     assert rows["off"]["stage_ms_per_frame"]["smooth"] == 0 < rows["flow"]["stage_ms_per_frame"]["smooth"]
@@ -119,6 +121,47 @@ def test_bench_reports_every_column_side_by_side(cli):
     p = report["photos"]
     assert p["photos"] == 2 and p["per_photo_vs_decode_network_encode"] > 0 and p["busy_vs_idle"] > 0
     assert p["serial_vs_decode_network_encode"] > 0 and p["serial_photos_per_s"] > 0
+
+
+def test_bench_transcode_only_gives_the_encoder_the_job_a_film_gives_it(tmp_path, random_weights):
+    """The bench's transcode-only reference must make libx264 choose the frame types, as it does for
+    colorize's own frames: handed the decoder's frames as they are, libavcodec forces the source's
+    picture types on x264 (a source keyframe every 5 frames here) and x264 skips its own frame-type
+    decisions, a cheaper job than the film's (~4 ms of CPU a 1080p frame measured), which would
+    make the serial bound too high. The film and the reference must end up with the same types."""
+    import av
+    import numpy as np
+
+    from colorize_cli import bench
+    from colorize_cli.api import Colorizer, RunOptions
+
+    src = tmp_path / "gop5.mp4"
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (80, 96), dtype=np.uint8)
+    with av.open(str(src), "w") as out:
+        v = out.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 96, 64, "yuv420p"
+        v.options = {"preset": "veryfast", "crf": "18", "g": "5", "keyint_min": "5", "sc_threshold": "0"}
+        for i in range(30):
+            y = np.roll(base, (i, 2 * i), (0, 1))[:64, :96]
+            f = av.VideoFrame.from_ndarray(np.concatenate([y, np.full((32, 96), 128, np.uint8)]), format="yuv420p")
+            f.pts = i
+            for p in v.encode(f):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+
+    def types(path):
+        with av.open(str(path)) as c:
+            return [(f.pts, int(f.pict_type)) for f in c.decode(video=0)]     # 1: I
+
+    assert [t for _, t in types(src)][::5] == [1] * 6                 # the source: an I frame every 5
+    bench.transcode_only(src, tmp_path / "reference.mp4", 18, "veryfast")
+    cz = Colorizer("baseline-cnn", "cpu", 8, weights=random_weights)
+    res = cz.process(cz.plan([src], tmp_path / "film.mp4")[0], RunOptions(crf=18, preset="veryfast"))
+    assert res.status == "done", res.error
+    assert types(tmp_path / "reference.mp4") == types(tmp_path / "film.mp4")
+    assert [t for _, t in types(tmp_path / "film.mp4")].count(1) == 1     # x264 chose: one keyframe
 
 
 def test_model_parameter_counts_are_counted_once_then_read_from_the_cache(tmp_path, monkeypatch):

@@ -113,7 +113,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     for e in report["end_to_end"]:
         click.echo(f"  {e['clip']}, temporal {e['temporal']}: colorize / transcode-only = {e['ratio']}; "
                    f"colorize / serial bound = {e['fraction_of_bound']} (rounds "
-                   f"{e['fraction_of_bound_rounds'][0]}-{e['fraction_of_bound_rounds'][1]})")
+                   f"{e['fraction_of_bound_rounds'][0]}-{e['fraction_of_bound_rounds'][1]}); against "
+                   f"transcode-only with the source's frame types forced on x264 "
+                   f"({e['transcode_source_types_fps']} fps): {e['fraction_of_bound_source_types']}")
     if "photos" in report:
         p = report["photos"]
         click.echo(f"  photos: per-photo / (decode + network + encode one at a time) = "
