@@ -162,24 +162,84 @@ def test_compiled_kernels_are_compiled_once_then_loaded_from_numbas_cache(tmp_pa
     assert after_first and cached() == after_first      # the second run wrote no new entry
 
 
-def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search():
-    """The CPU photo path's chroma-limit table against the exact in-gamut search (torch), on
-    colours far outside sRGB too: the same colour (CIEDE2000 < 1 for 99.9 % of pixels), L kept."""
+@pytest.mark.parametrize("jit", [False, True], ids=["opencv", "compiled"])
+def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search(jit):
+    """The CPU photo path's chroma-limit table (OpenCV, and the compiled kernel, which maps only
+    the pixels outside sRGB) against the exact in-gamut search (torch), on colours far outside
+    sRGB too: the same colour (CIEDE2000 < 1 for 99.9 % of pixels), L kept."""
     import numpy as np
 
     from colorize_cli.evaluate import ciede2000
-    from colorize_cli.pipeline.chroma import lab_to_rgb_gamut
+    from colorize_cli.pipeline import kernels
+    from colorize_cli.pipeline.chroma import lab_to_codes_compiled, lab_to_rgb_gamut
 
+    if jit and not kernels.available():
+        pytest.skip("numba not installed")
     torch.manual_seed(1)
     L = torch.rand(1, 1, 64, 96) * 100
     ab = (torch.randn(1, 2, 64, 96) * 60).clamp(-110, 110)
     exact = lab_to_rgb_in_gamut(L, ab, steps=12)
-    fast = lab_to_rgb_gamut(L[0, 0].numpy(), ab[0, 0].numpy().copy(), ab[0, 1].numpy().copy())
+    a, b = ab[0, 0].numpy().copy(), ab[0, 1].numpy().copy()
+    if jit:     # ab at full size: the kernel's upsampling is the identity here; 16-bit codes
+        fast = lab_to_codes_compiled(L[0, 0].numpy(), a, b, np.empty((64, 96, 3), np.uint16)) / 65535
+    else:
+        fast = lab_to_rgb_gamut(L[0, 0].numpy(), a, b)
     fast = torch.from_numpy(np.ascontiguousarray(fast.transpose(2, 0, 1)))[None].float()
     assert (fast >= 0).all() and (fast <= 1).all()
     d = ciede2000(rgb_to_lab(exact)[0], rgb_to_lab(fast)[0]).flatten()
     assert torch.quantile(d, 0.999) < 1.0, float(d.max())
     assert (rgb_to_lab(fast)[:, :1] - L).abs().max() < 1.0
+
+
+def test_compiled_hue_is_atan2_to_a_thousandth_of_a_degree():
+    """The photo kernel's hue (octant reduction + polynomial) against numpy's atan2 on a grid that
+    has the axes, the diagonals, zero and tiny values; the table's columns are 1 degree apart."""
+    import numpy as np
+
+    from colorize_cli.pipeline import kernels
+    if not kernels.available():
+        pytest.skip("numba not installed")
+    v = np.concatenate([np.linspace(-120, 120, 241), [-1e-4, 1e-4, -3e-7, 3e-7]]).astype(np.float32)
+    worst = 0.0
+    for b in v:
+        for a in v:
+            got = float(kernels._hue_deg(b, a))
+            want = np.degrees(np.arctan2(np.float64(b), np.float64(a))) % 360
+            worst = max(worst, min(abs(got - want), 360 - abs(got - want)))
+            assert 0 <= got <= 360
+    assert worst < 1e-3, worst
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16"])
+def test_compiled_photo_path_equals_the_opencv_path(random_weights, dtype):
+    """A whole photo through colorize_rgb_cpu, the compiled kernel against the OpenCV path: the
+    same codes within 1 (8-bit; 16-bit: within 1/255 of the range), a real photo when the shared
+    data is there, with saturation 2 so that many pixels leave sRGB and are mapped."""
+    import numpy as np
+    from PIL import Image
+
+    from colorize_cli.api import Colorizer
+    from colorize_cli.pipeline import kernels
+    from colorize_cli.pipeline.image import colorize_rgb_cpu
+
+    if not kernels.available():
+        pytest.skip("numba not installed")
+    from conftest import SHARED
+
+    photos = sorted((SHARED / "val").glob("*.jpg"))[:1]
+    if photos:
+        rgb = np.asarray(Image.open(photos[0]).convert("RGB"))
+    else:
+        rng = np.random.default_rng(0)
+        rgb = np.kron(rng.integers(0, 255, (30, 40, 3), dtype=np.uint8), np.ones((8, 8, 1), np.uint8))
+    if dtype == "uint16":
+        rgb = rgb.astype(np.uint16) * 257
+    predictor = Colorizer("baseline-cnn", "cpu", weights=random_weights).predictor
+    got = colorize_rgb_cpu(rgb, predictor, saturation=2.0, jit=True)
+    ref = colorize_rgb_cpu(rgb, predictor, saturation=2.0, jit=False)
+    assert got.shape == ref.shape == rgb.shape and got.dtype == rgb.dtype
+    tol = 1 if dtype == "uint8" else 257
+    assert np.abs(got.astype(np.int64) - ref.astype(np.int64)).max() <= tol
 
 
 def test_cpu_network_input_from_half_size_L_matches_the_full_size_one(random_weights):

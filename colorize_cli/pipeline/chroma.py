@@ -202,6 +202,27 @@ def lab_to_rgb_gamut(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(cv2.merge([L, cv2.multiply(a, scale), cv2.multiply(b, scale)]), cv2.COLOR_Lab2RGB)
 
 
+def lab_to_codes_compiled(L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The compiled photo path (`kernels.photo`, numba): full-resolution L (H, W) and network-size
+    a, b (h, w) -> sRGB codes in `out` (H, W, 3, uint8 or uint16): ab bilinear to full size, the
+    gamut by the same chroma-limit table as lab_to_rgb_gamut, Lab -> sRGB, rounded, in one pass per
+    row with no full-size float image in between."""
+    import cv2
+
+    from colorize_cli.pipeline import kernels
+
+    H, W = L.shape
+    h = a.shape[0]
+    abx = np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (W, h), interpolation=cv2.INTER_LINEAR)
+                    for c in (a, b)])
+    top = 65535 if out.dtype == np.uint16 else 255
+    planes = np.empty((3, H, W), out.dtype)
+    kernels.photo(np.ascontiguousarray(L, dtype=np.float32), abx, *kernels.vertical_taps(h, H),
+                  kernels.xyz_to_linear(), chroma_limit_table(), np.float32(L_STEPS), np.float32(1 / HUE_STEP),
+                  np.float32(top), planes)
+    return cv2.merge(list(planes), dst=out)
+
+
 _LINEAR: dict = {}
 
 

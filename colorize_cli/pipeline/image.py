@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import torch
 
-from colorize_cli.pipeline.chroma import is_gray, lab_to_rgb_gamut, rgb_to_L, upsample_rows_np
+from colorize_cli.pipeline.chroma import (is_gray, lab_to_codes_compiled, lab_to_rgb_gamut, rgb_to_L,
+                                          upsample_rows_np)
 from colorize_cli.colorspace import lab_to_rgb_in_gamut, rgb_to_lab
 from colorize_cli.pipeline.predict import ChromaPredictor, upsample_rows
 
@@ -40,8 +41,9 @@ def colorize_rgb(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float 
 
 
 def colorize_rgb_cpu(rgb: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0,
-                     times: dict | None = None, gray: bool | None = None) -> np.ndarray:
-    """colorize_rgb with OpenCV's kernels and a chroma-limit table for the gamut (pipeline.chroma)."""
+                     times: dict | None = None, gray: bool | None = None, jit: bool | None = None) -> np.ndarray:
+    """colorize_rgb with a chroma-limit table for the gamut (pipeline.chroma): the compiled kernel
+    (jit; None: when numba is there), else OpenCV's kernels in strips of ROWS rows."""
     t0 = time.perf_counter()
     top = 65535.0 if rgb.dtype == np.uint16 else 255.0
     H, W = rgb.shape[:2]
@@ -55,7 +57,12 @@ def colorize_rgb_cpu(rgb: np.ndarray, predictor: ChromaPredictor, saturation: fl
     t2 = time.perf_counter()
     a, b = (np.ascontiguousarray(c.numpy()) for c in (ab[0] * saturation).float())
     out = np.empty_like(rgb)
-    for y0 in range(0, H, ROWS):
+    if jit is None:
+        from colorize_cli.pipeline import kernels
+        jit = kernels.available()
+    if jit:       # one compiled pass per row (pipeline.kernels.photo), the same table for the gamut
+        lab_to_codes_compiled(L, a, b, out)
+    for y0 in range(0, 0 if jit else H, ROWS):
         y1 = min(H, y0 + ROWS)
         res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(a, H, W, y0, y1), upsample_rows_np(b, H, W, y0, y1))
         if rgb.dtype == np.uint8:
