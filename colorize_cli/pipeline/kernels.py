@@ -150,6 +150,15 @@ def _linear_channel(L, a0, a1, b0, b1, wy, m, c, lin):
 
 
 @_njit(fastmath=_FAST)
+def _outside(lin, mask):
+    """mask[j] = 1 where linear RGB leaves sRGB (a vectorised pass; the mapping then visits only
+    those pixels instead of testing every pixel in scalar code)."""
+    for j in range(mask.shape[0]):
+        r, g, bl = lin[0, j], lin[1, j], lin[2, j]
+        mask[j] = (min(r, min(g, bl)) < _LIN_LO) | (max(r, max(g, bl)) > _LIN_HI)
+
+
+@_njit(fastmath=_FAST)
 def _codes(lin, top, out):
     for j in range(lin.shape[0]):
         out[j] = _transfer(lin[j]) * top + _HALF
@@ -176,14 +185,13 @@ def _hue_deg(b, a):
 
 
 @_njit(fastmath=_FAST)
-def _to_gamut(L, a0, a1, b0, b1, wy, m, table, lsteps, hsteps, lin):
+def _to_gamut(L, a0, a1, b0, b1, wy, m, table, lsteps, hsteps, mask, lin):
     """The pixels of a row outside sRGB: chroma scaled down to the table's limit for (L, hue),
     bilinear in L and hue with the edges held (as cv2.remap with BORDER_REPLICATE in
     chroma.lab_to_rgb_gamut); L and hue kept. Few pixels, so plain scalar code."""
     rows, cols = table.shape
     for j in range(L.shape[0]):
-        r, g, bl = lin[0, j], lin[1, j], lin[2, j]
-        if min(r, min(g, bl)) >= _LIN_LO and max(r, max(g, bl)) <= _LIN_HI:
+        if not mask[j]:
             continue
         a = a0[j] + wy * (a1[j] - a0[j])
         b = b0[j] + wy * (b1[j] - b0[j])
@@ -209,6 +217,7 @@ def photo(L, abx, y0, y1, wy, m, table, lsteps, hsteps, top, out):
     -> sRGB codes as three planes (3, H, W), the gamut mapped by the chroma-limit table, one row at
     a time: linear RGB per channel (vectorised), the few pixels outside sRGB mapped, the codes."""
     lin = np.empty((3, L.shape[1]), np.float32)
+    mask = np.empty(L.shape[1], np.uint8)
     for i in range(L.shape[0]):
         r0, r1 = y0[i], y1[i]
         a0, a1, b0, b1 = abx[0, r0], abx[0, r1], abx[1, r0], abx[1, r1]
@@ -216,7 +225,8 @@ def photo(L, abx, y0, y1, wy, m, table, lsteps, hsteps, top, out):
         for c in range(3):
             outside += _linear_channel(L[i], a0, a1, b0, b1, wy[i], m, c, lin[c])
         if outside:
-            _to_gamut(L[i], a0, a1, b0, b1, wy[i], m, table, lsteps, hsteps, lin)
+            _outside(lin, mask)
+            _to_gamut(L[i], a0, a1, b0, b1, wy[i], m, table, lsteps, hsteps, mask, lin)
         for c in range(3):
             _codes(lin[c], top, out[c, i])
 
