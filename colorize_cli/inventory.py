@@ -105,12 +105,11 @@ def kernels() -> str:
     """Whether the CPU chroma path runs compiled (numba) or on OpenCV alone."""
     from colorize_cli.pipeline import kernels as k
 
-    if os.environ.get("COLORIZE_JIT", "1").strip() == "0":
-        return "OpenCV (COLORIZE_JIT=0)"
-    if not k.available():
+    if k.numba is None:
         return "OpenCV (numba not installed: pip install numba for the compiled kernels)"
-    import numba
-    return f"compiled (numba {numba.__version__}; COLORIZE_JIT=0 switches them off)"
+    if not k.available():
+        return "OpenCV (COLORIZE_JIT=0)"
+    return f"compiled (numba {k.numba.__version__}; COLORIZE_JIT=0 switches them off)"
 
 
 def threads() -> dict:

@@ -129,7 +129,7 @@ ab = (np.random.rand(2, 24, 40).astype(np.float32) - 0.5) * 100
 chroma.chroma_planes(L, ab, (90, 160), "bt709", 8, False, jit=True)
 sites = chroma.sites_from_codes(180, 320, (90, 160))
 sites(np.full((180, 320), 100, np.uint8), chroma.L_table(8, False), True, np.empty((90, 160), np.float32))
-planes = kernels.planes_kernel()
+planes = kernels.planes
 chroma.lab_to_codes_compiled(L, ab[0], ab[1], np.empty((90, 160, 3), np.uint8))
 print(json.dumps({name: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values())]
                   for name, d in (("planes", planes), ("sites", sites), ("photo", kernels.photo))}))

@@ -123,7 +123,7 @@ class ChromaPlanes:
         for k in range(2):
             cv2.resize(np.ascontiguousarray(ab[k], dtype=np.float32), (cw, h), dst=self.abx[k],
                        interpolation=cv2.INTER_LINEAR)
-        kernels.planes_kernel()(L_c, self.abx, *self.taps, self.m9, self.cm8, np.float32(self.lo),
+        kernels.planes(L_c, self.abx, *self.taps, self.m9, self.cm8, np.float32(self.lo),
                                 np.float32(self.hi), self.out)
         return self.out
 
@@ -143,7 +143,7 @@ def sites_from_codes(H: int, W: int, chroma_hw: tuple[int, int]):
     ch, cw = chroma_hw
     if not kernels.available() or W != 2 * cw or H not in (ch, 2 * ch):
         return None
-    return kernels.sites_kernel()
+    return kernels.sites
 
 
 def L_at(L: np.ndarray, chroma_hw: tuple[int, int]) -> np.ndarray:

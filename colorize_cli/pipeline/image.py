@@ -62,13 +62,14 @@ def colorize_rgb_cpu(rgb: np.ndarray, predictor: ChromaPredictor, saturation: fl
         jit = kernels.available()
     if jit:       # one compiled pass per row (pipeline.kernels.photo), the same table for the gamut
         lab_to_codes_compiled(L, a, b, out)
-    for y0 in range(0, 0 if jit else H, ROWS):
-        y1 = min(H, y0 + ROWS)
-        res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(a, H, W, y0, y1), upsample_rows_np(b, H, W, y0, y1))
-        if rgb.dtype == np.uint8:
-            out[y0:y1] = cv2.convertScaleAbs(res, alpha=255.0)      # round + saturate in one pass
-        else:
-            out[y0:y1] = np.clip(np.rint(res * top), 0, top).astype(rgb.dtype)
+    else:
+        for y0 in range(0, H, ROWS):
+            y1 = min(H, y0 + ROWS)
+            res = lab_to_rgb_gamut(L[y0:y1], upsample_rows_np(a, H, W, y0, y1), upsample_rows_np(b, H, W, y0, y1))
+            if rgb.dtype == np.uint8:
+                out[y0:y1] = cv2.convertScaleAbs(res, alpha=255.0)      # round + saturate in one pass
+            else:
+                out[y0:y1] = np.clip(np.rint(res * top), 0, top).astype(rgb.dtype)
     if times is not None:
         times["network"] = times.get("network", 0.0) + t2 - t1
         times["chroma"] = times.get("chroma", 0.0) + (t1 - t0) + (time.perf_counter() - t2)

@@ -53,20 +53,11 @@ def _njit(**options):
     return numba.njit(nogil=True, cache=True, **options)
 
 
-def planes_kernel():
-    """The compiled pass from L at the chroma sites and x-upsampled ab to the Cb/Cr codes."""
-    return planes
-
-
-def sites_kernel():
+@_njit()
+def sites(y, table, tall, out):
     """L at the chroma sites straight from the Y' codes: for each site, the mean of the L table
     at the 2x2 (4:2:0) or 1x2 (4:2:2) codes it covers. One pass over the Y' plane, no
     full-resolution float L in between (the OpenCV path writes and reads 8 MB of it at 1080p)."""
-    return sites
-
-
-@_njit()
-def sites(y, table, tall, out):
     top = table.shape[0] - 1
     for i in range(out.shape[0]):
         o = out[i]
@@ -122,6 +113,7 @@ def _row(L, a0, a1, b0, b1, wy, m, cm, lo, hi, cb_out, cr_out):
 
 @_njit()
 def planes(L, abx, y0, y1, wy, m, cm, lo, hi, out):
+    """L at the chroma sites and ab upsampled along x (2, h, cw), the vertical taps -> Cb/Cr codes."""
     for i in range(L.shape[0]):
         r0, r1 = y0[i], y1[i]
         _row(L[i], abx[0, r0], abx[0, r1], abx[1, r0], abx[1, r1], wy[i], m, cm, lo, hi, out[0, i], out[1, i])
@@ -232,10 +224,16 @@ def photo(L, abx, y0, y1, wy, m, table, lsteps, hsteps, top, out):
 
 
 def xyz_to_linear() -> np.ndarray:
-    """3x3 (row-major, 9 floats): (f^-1(fx), f^-1(fy), f^-1(fz)) -> linear sRGB, D65 white folded in."""
-    from colorize_cli.colorspace import _WHITE, _XYZ2RGB
+    """3x3 (row-major, 9 floats): (f^-1(fx), f^-1(fy), f^-1(fz)) -> linear sRGB, D65 white folded in.
+    Computed once; callers do not write to it."""
+    if "m9" not in _CONST:
+        from colorize_cli.colorspace import _WHITE, _XYZ2RGB
 
-    return (_XYZ2RGB.double() * _WHITE.double()[None, :]).numpy().astype(np.float32).ravel()
+        _CONST["m9"] = (_XYZ2RGB.double() * _WHITE.double()[None, :]).numpy().astype(np.float32).ravel()
+    return _CONST["m9"]
+
+
+_CONST: dict = {}
 
 
 def vertical_taps(h: int, ch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

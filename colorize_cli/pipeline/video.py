@@ -110,9 +110,10 @@ def network_input(ys: list, bits: int, full_range: bool, chroma_hw: tuple[int, i
     L_c = np.empty((len(ys), ch, cw), np.float32)
     L = np.empty((len(ys), H, W), np.float32) if from_full else None
     sites = None if from_full else sites_from_codes(H, W, chroma_hw)
+    table = L_table(bits, full_range)
     for i, y in enumerate(ys):
         if sites is not None:
-            sites(y, L_table(bits, full_range), ch < H, L_c[i])
+            sites(y, table, ch < H, L_c[i])
             continue
         Li = luma_to_L_np(y, bits, full_range)
         L_c[i] = L_at(Li, chroma_hw)
