@@ -7,16 +7,44 @@ import av
 import numpy as np
 from PIL import Image
 
-from colorize_cli.errors import MediaError, UsageError
+from colorize_cli.errors import MediaError, OutputExistsError, UsageError
+from colorize_cli.files import require_regular
+from colorize_cli.io.atomic import discard, partial_path, publish
 from colorize_cli.io.discover import discover, kind_of
 from colorize_cli.io.image import read_photo
-from colorize_cli.io.atomic import partial_path, publish
+
+SHEET_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def check_sheet_output(source: str | Path, output: str | Path, overwrite: bool) -> str:
+    """The sheet's image format, once `output` is known to be safe to write: never the input (nor
+    a file inside an input folder that is a photo we read), never a folder, never an existing file
+    without `overwrite`. Raises UsageError (exit 2) before anything is read or written."""
+    raw = str(output)
+    source, output = Path(source), Path(output)
+    fmt = SHEET_FORMATS.get(output.suffix.lower())
+    if raw.endswith(("/", "\\")) or output.is_dir():
+        raise UsageError(f"{output}: is a folder; -o takes the contact sheet's file name (.png, .jpg or .webp)")
+    if output.exists() or output.is_symlink():
+        target = output.resolve()
+        if target == source.resolve() or (source.is_dir() and target.is_relative_to(source.resolve())
+                                           and kind_of(target)):
+            raise UsageError(f"{output}: is the input; a preview never writes over its input")
+    if fmt is None:
+        raise UsageError(f"{output}: a contact sheet is written as .png, .jpg or .webp, not "
+                         f"{output.suffix or 'a name without extension'}")
+    if output.exists() or output.is_symlink():
+        if not overwrite:
+            raise OutputExistsError(f"{output}: already exists; not overwritten (--overwrite to replace it)")
+    return fmt
 
 
 def sample_frames(path: Path, count: int) -> list[np.ndarray]:
     """`count` frames spread evenly over a film, decoded by seeking."""
     try:
         with av.open(str(path)) as c:
+            if not c.streams.video:
+                raise MediaError(f"{path}: no video stream")
             stream = c.streams.video[0]
             duration = float(stream.duration * stream.time_base) if stream.duration else \
                 (c.duration / av.time_base if c.duration else 0)
@@ -29,6 +57,8 @@ def sample_frames(path: Path, count: int) -> list[np.ndarray]:
                         out.append(frame.to_ndarray(format="rgb24"))
                         break
             return out
+    except av.EOFError:
+        raise MediaError(f"{path}: no frames (the file ends before its first frame)") from None
     except (av.FFmpegError, IndexError) as e:
         raise MediaError(f"{path}: cannot sample frames ({e})") from None
 
@@ -40,18 +70,23 @@ def sample_images(source: str | Path, count: int) -> list[np.ndarray]:
         if not items:
             raise UsageError(f"{source}: no photos found")
         return [_to8(read_photo(it.source).rgb) for it in items]
-    if not source.exists():
+    if not source.exists() and not source.is_symlink():
         raise UsageError(f"{source}: no such file or folder")
+    require_regular(source)          # a FIFO would block for ever
     if kind_of(source) == "image":
         return [_to8(read_photo(source).rgb)]
-    return sample_frames(source, count)
+    frames = sample_frames(source, count)
+    if not frames:
+        raise MediaError(f"{source}: no frames could be decoded")
+    return frames
 
 
 def _to8(rgb: np.ndarray) -> np.ndarray:
     return (rgb >> 8).astype(np.uint8) if rgb.dtype == np.uint16 else rgb
 
 
-def contact_sheet(pairs: list[tuple[np.ndarray, np.ndarray]], output: str | Path, width: int = 384) -> None:
+def contact_sheet(pairs: list[tuple[np.ndarray, np.ndarray]], output: str | Path, width: int = 384,
+                  fmt: str = "PNG", overwrite: bool = False) -> None:
     rows = []
     for gray, colour in pairs:
         h = round(gray.shape[0] * width / gray.shape[1])
@@ -68,5 +103,9 @@ def contact_sheet(pairs: list[tuple[np.ndarray, np.ndarray]], output: str | Path
         y += g.height + 6
     output = Path(output)
     tmp = partial_path(output)
-    sheet.save(tmp, format="PNG")
-    publish(tmp, output, overwrite=True)
+    try:
+        sheet.save(tmp, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+        publish(tmp, output, overwrite=overwrite)
+    except BaseException:
+        discard(tmp)
+        raise

@@ -4,6 +4,11 @@
   nohup python scripts/train_lite.py --data ../shared/data/train_shards --val ../shared/data/val \
       --out runs/lite0 --stage all > runs/lite0.log 2>&1 &
 
+The long campaign (resumable in steps; run the same line again to resume):
+
+  nohup nice -n 19 python scripts/train_lite.py --campaign --data ../shared/data/train_shards \
+      --val ../shared/data/val --out runs/campaign --threads 2 >> runs/campaign.out 2>&1 &
+
 Then choose the decode (mix, T) on val and export: scripts/export_lite.py.
 """
 import argparse
@@ -11,6 +16,7 @@ from dataclasses import fields
 
 import torch
 
+from colorize_cli.models.lite_campaign import Campaign, CampaignConfig
 from colorize_cli.models.lite_training import LiteConfig, LiteTrainer
 
 
@@ -21,12 +27,24 @@ def main() -> None:
     ap.add_argument("--out", default="runs/lite")
     ap.add_argument("--stage", default="all", choices=["cache", "decoder", "finetune", "all"])
     ap.add_argument("--threads", type=int)
-    for f in fields(LiteConfig):
-        ap.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+    ap.add_argument("--campaign", action="store_true",
+                    help="the long resumable fine-tuning campaign (models/lite_campaign.py); run it again to resume")
+    ap.add_argument("--init", help="campaign start weights (default: the shipped lite-unet)")
+    names = {}     # options of both configs; each config takes its own default for what is not given
+    for f in (*fields(LiteConfig), *fields(CampaignConfig)):
+        if f.name not in names:
+            names[f.name] = ap.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default),
+                                            default=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = LiteConfig(**{f.name: getattr(args, f.name) for f in fields(LiteConfig)})
+    if args.campaign:
+        if not args.val:
+            ap.error("--campaign needs --val (the curve and the sweep are scored on val)")
+        cc = CampaignConfig(**{f.name: getattr(args, f.name) for f in fields(CampaignConfig) if hasattr(args, f.name)})
+        Campaign(args.data, args.val, args.out, cc, args.init).run()
+        return
+    cfg = LiteConfig(**{f.name: getattr(args, f.name) for f in fields(LiteConfig) if hasattr(args, f.name)})
     trainer = LiteTrainer(args.data, args.val, args.out, cfg)
     if args.stage in ("cache", "all"):
         trainer.build_cache()

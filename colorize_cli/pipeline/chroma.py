@@ -220,7 +220,7 @@ def lab_to_codes_compiled(L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.n
     kernels.photo(np.ascontiguousarray(L, dtype=np.float32), abx, *kernels.vertical_taps(h, H),
                   kernels.xyz_to_linear(), chroma_limit_table(), np.float32(L_STEPS), np.float32(1 / HUE_STEP),
                   np.float32(top), planes)
-    return cv2.merge(list(planes), dst=out)
+    return np.stack(planes, axis=-1, out=out)   # (OpenCV 5's merge refuses a strided dst)
 
 
 _LINEAR: dict = {}
