@@ -87,12 +87,12 @@ class Colorizer(Session):
 
 
 def plan(inputs, out: str | Path | None = None, options: RunOptions | None = None,
-         use_manifest: bool = True) -> Plan:
+         use_manifest: bool = True, dry: bool = False) -> Plan:
     """Inputs expanded into work items, with the job's manifest (archive runs); every usage
     error (missing input, existing outputs that are not the job's) is raised here."""
     o = options or RunOptions()
     return make_plan(inputs, out, o.output_ext, o.overwrite, o.skip_existing, use_manifest=use_manifest,
-                     reset_manifest=o.reset_manifest)
+                     reset_manifest=o.reset_manifest, dry=dry)
 
 
 def dry_run(inputs, out: str | Path | None = None, options: RunOptions | None = None,
@@ -104,7 +104,7 @@ def dry_run(inputs, out: str | Path | None = None, options: RunOptions | None = 
     from colorize_cli.jobs.manifest import config_hash
 
     options, model = options or RunOptions(), model or ModelOptions()
-    p = plan(inputs, out, options)
+    p = plan(inputs, out, options, dry=True)
     config = config_hash(planned_settings(model, options)) if p.manifest is not None else None
     return dry(p, options, config)
 

@@ -50,7 +50,6 @@ class CampaignConfig:
     finetune_from_block: int = 2      # encoder blocks from this index (and conv_head) train
     checkpoint_steps: int = 40
     val_every: int = 400
-    val_limit: int = 0                # 0 = every val photo
     stop_at: int = 0                  # stop after this step (tests, budgeted sessions); 0 = total_steps
     seed: int = 0
 
@@ -147,23 +146,12 @@ class Arm:
                 self.say(size=self.size, step=self.step, train_hours=self.seconds / 3600, **parts)
 
 
-def val_metrics(net: LiteUNet, render: int, images) -> dict:
-    """The eval protocol of `colorize eval` (val at 256², whole photo path, torch on the CPU)."""
-    from colorize_cli.engines.cpu import CPUEngine
-    from colorize_cli.evaluate import evaluate
-    from colorize_cli.models import get_spec
-    from colorize_cli.models.registry import ABPredictor
-    from colorize_cli.pipeline.predict import ChromaPredictor
-
-    net.eval()
-    engine = CPUEngine(ABPredictor(get_spec("lite-unet"), net), max_batch=16, render_size=render, backend="torch")
-    m = evaluate({"x": ChromaPredictor(engine)}, images, timing_batch=1)["x"]
-    return {k: float(v) for k, v in m.items() if isinstance(v, (int, float))}
-
-
 class Campaign:
-    def __init__(self, data: str, val: str, out: str | Path, cfg: CampaignConfig, init: str | Path | None = None):
-        self.data, self.val, self.cfg, self.init = data, val, cfg, init
+    """`scorer` scores on val with the eval protocol (it lives above the models layer):
+    scorer.gray() -> metrics of the gray baseline, scorer.score(net, render) -> metrics."""
+
+    def __init__(self, data: str, scorer, out: str | Path, cfg: CampaignConfig, init: str | Path | None = None):
+        self.data, self.scorer, self.cfg, self.init = data, scorer, cfg, init
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.log = open(self.out / "campaign.log", "a")
@@ -189,11 +177,6 @@ class Campaign:
         self.say(images=len(x), pad=pad, decode_s=time.time() - t)
         return x
 
-    def val_images(self):
-        from colorize_cli.evaluate import load_val
-
-        return load_val(self.val, self.cfg.val_limit or None)
-
     def loss_fn(self) -> LiteLoss:
         from .eccv16 import ab_bins, empirical_prior
         from colorize_cli.colorspace import rgb_to_lab
@@ -212,14 +195,14 @@ class Campaign:
         choice = self.out / "sweep.json"
         if choice.is_file():
             return json.loads(choice.read_text())["size"]
-        loss_fn, val = self.loss_fn(), self.val_images()
-        gray = self._gray(val)
+        loss_fn = self.loss_fn()
+        gray = self._gray()
         results = {}
         for size in self.sizes:
             arm = Arm(self.out / f"sweep-{size}", size, self.cfg.total_steps, self.cfg.sweep_steps, self.cfg,
                       self.images(size), loss_fn, self.init, self.say)
             arm.run()
-            m = val_metrics(arm.net, size, val)
+            m = self.scorer.score(arm.net, size)
             results[size] = {**m, "gain_db": m["psnr"] - gray["psnr"], "steps": arm.step,
                              "train_hours": arm.seconds / 3600}
             self.say(sweep=size, **{k: v for k, v in results[size].items() if k in ("gain_db", "dcf", "ciede2000")})
@@ -241,8 +224,7 @@ class Campaign:
             main.mkdir(parents=True, exist_ok=True)   # the chosen arm's steps are the long run's first
             state = torch.load(start, weights_only=False)
             torch.save(state, main / "campaign.ckpt")
-        val = self.val_images()
-        gray = self._gray(val)
+        gray = self._gray()
         arm = Arm(main, size, self.cfg.total_steps, self.cfg.stop_at or self.cfg.total_steps, self.cfg,
                   self.images(size), self.loss_fn(), self.init, self.say)
         curve = self.out / "curve.csv"
@@ -250,7 +232,7 @@ class Campaign:
         def on_step(a: Arm, parts: dict) -> None:
             if a.step % self.cfg.val_every == 0 or a.done:
                 a.save()
-                m = val_metrics(a.net, size, val)
+                m = self.scorer.score(a.net, size)
                 row = {"step": a.step, "train_hours": round(a.seconds / 3600, 3), "size": size,
                        "gain_db": round(m["psnr"] - gray["psnr"], 3), "dcf": round(m["dcf"], 2),
                        "ciede2000": round(m["ciede2000"], 3), "cf": round(m["cf"], 2), "loss": round(parts["loss"], 4)}
@@ -264,12 +246,10 @@ class Campaign:
 
         arm.run(on_step)
 
-    def _gray(self, val) -> dict:
-        from colorize_cli.evaluate import evaluate
-
+    def _gray(self) -> dict:
         path = self.out / "gray.json"
         if path.is_file():
             return json.loads(path.read_text())
-        g = {k: float(v) for k, v in evaluate({"gray": None}, val)["gray"].items()}
+        g = self.scorer.gray()
         path.write_text(json.dumps(g))
         return g

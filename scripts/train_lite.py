@@ -20,6 +20,32 @@ from colorize_cli.models.lite_campaign import Campaign, CampaignConfig
 from colorize_cli.models.lite_training import LiteConfig, LiteTrainer
 
 
+class ValScorer:
+    """The eval protocol of `colorize eval` on val (256², the whole photo path, torch on the CPU)."""
+
+    def __init__(self, folder: str, limit: int | None = None):
+        from colorize_cli.evaluate import load_val
+
+        self.images = load_val(folder, limit)
+
+    def gray(self) -> dict:
+        from colorize_cli.evaluate import evaluate
+
+        return {k: float(v) for k, v in evaluate({"gray": None}, self.images)["gray"].items()}
+
+    def score(self, net, render: int) -> dict:
+        from colorize_cli.engines.cpu import CPUEngine
+        from colorize_cli.evaluate import evaluate
+        from colorize_cli.models import get_spec
+        from colorize_cli.models.registry import ABPredictor
+        from colorize_cli.pipeline.predict import ChromaPredictor
+
+        net.eval()
+        engine = CPUEngine(ABPredictor(get_spec("lite-unet"), net), max_batch=16, render_size=render, backend="torch")
+        m = evaluate({"x": ChromaPredictor(engine)}, self.images, timing_batch=1)["x"]
+        return {k: float(v) for k, v in m.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder of images or of .tar shards")
@@ -30,6 +56,7 @@ def main() -> None:
     ap.add_argument("--campaign", action="store_true",
                     help="the long resumable fine-tuning campaign (models/lite_campaign.py); run it again to resume")
     ap.add_argument("--init", help="campaign start weights (default: the shipped lite-unet)")
+    ap.add_argument("--val-limit", type=int, help="score on the first N val photos only (smoke runs)")
     names = {}     # options of both configs; each config takes its own default for what is not given
     for f in (*fields(LiteConfig), *fields(CampaignConfig)):
         if f.name not in names:
@@ -42,7 +69,7 @@ def main() -> None:
         if not args.val:
             ap.error("--campaign needs --val (the curve and the sweep are scored on val)")
         cc = CampaignConfig(**{f.name: getattr(args, f.name) for f in fields(CampaignConfig) if hasattr(args, f.name)})
-        Campaign(args.data, args.val, args.out, cc, args.init).run()
+        Campaign(args.data, ValScorer(args.val, args.val_limit), args.out, cc, args.init).run()
         return
     cfg = LiteConfig(**{f.name: getattr(args, f.name) for f in fields(LiteConfig) if hasattr(args, f.name)})
     trainer = LiteTrainer(args.data, args.val, args.out, cfg)

@@ -79,9 +79,7 @@ class Manifest:
         self.path = Path(folder) / NAME
         try:
             if readonly:
-                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
-                                          isolation_level=None)
-                self.db.execute("SELECT count(*) FROM items").fetchone()
+                self.db = self._connect_readonly()
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
@@ -97,6 +95,23 @@ class Manifest:
                 raise UsageError(f"{self.path}: cannot open the job manifest ({e})") from None
             raise UsageError(f"{self.path}: the job manifest is damaged ({e}); rerun with --reset-manifest "
                              f"to set it aside and start the job's record afresh") from None
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """Read-only: `mode=ro`; in a folder we cannot write (no -shm can be made for the WAL),
+        as an immutable file, which needs no lock files (nobody writes a read-only folder)."""
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(self.path))}"
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+            db.execute("SELECT count(*) FROM items").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            if os.access(self.path.parent, os.W_OK):
+                raise
+        db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None)
+        db.execute("SELECT count(*) FROM items").fetchone()
+        return db
 
     @classmethod
     def open_existing(cls, folder: str | Path) -> "Manifest | None":

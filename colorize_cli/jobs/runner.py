@@ -66,10 +66,11 @@ class Plan:
     root: Path | None
     manifest: Manifest | None = None
     conflicts: list[Path] = field(default_factory=list)
+    lock: object | None = None     # the job lock, taken early by --reset-manifest; open_job keeps it
 
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
-              use_manifest=True, reset_manifest=False) -> Plan:
+              use_manifest=True, reset_manifest=False, dry=False) -> Plan:
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]     # one path, not a sequence of characters
     inputs = expand_inputs(inputs)
@@ -88,15 +89,47 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
             raise UsageError(f"{it.source}: a {'film' if it.kind == 'video' else 'photo'} cannot be written "
                              f"as {output_ext} (--format applies to every input)")
     root = job_root(inputs, out) if use_manifest else None
-    if root is not None and reset_manifest:
+    lock = None
+    if root is not None and reset_manifest and not dry:   # a dry run never sets anything aside
+        lock = _reset_under_lock(root)
+    try:
+        manifest = _open_manifest(root, tolerate_damage=dry and reset_manifest)
+        conflicts = [it.output for it in items if it.output.exists()
+                     and not (manifest is not None and manifest.owns(it.source, it.output))]
+        if conflicts and not (overwrite or skip_existing):
+            more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+            raise OutputExistsError(f"{conflicts[0]}: output exists{more}; use --overwrite or --skip-existing")
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return Plan(items, root, manifest, conflicts, lock)
+
+
+def _reset_under_lock(root: Path):
+    """Take the job lock, then set the manifest aside: never while another job writes there."""
+    from colorize_cli.jobs.lock import JobLock
+
+    if not root.is_dir():
+        return None            # nothing to reset; open_job takes the lock when the folder exists
+    lock = JobLock(root).acquire()
+    try:
         Manifest.reset(root)
-    manifest = Manifest.open_existing(root) if root is not None else None
-    conflicts = [it.output for it in items if it.output.exists()
-                 and not (manifest is not None and manifest.owns(it.source, it.output))]
-    if conflicts and not (overwrite or skip_existing):
-        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
-        raise OutputExistsError(f"{conflicts[0]}: output exists{more}; use --overwrite or --skip-existing")
-    return Plan(items, root, manifest, conflicts)
+    except OSError as e:
+        lock.release()
+        raise UsageError(f"{root}: cannot set the job manifest aside ({e.strerror or e})") from None
+    return lock
+
+
+def _open_manifest(root: Path | None, tolerate_damage: bool) -> Manifest | None:
+    if root is None:
+        return None
+    try:
+        return Manifest.open_existing(root)
+    except UsageError:
+        if tolerate_damage:    # the dry run of a reset: plan as the reset run would, with no record
+            return None
+        raise
 
 
 def check_writable(root: Path) -> None:
@@ -124,7 +157,8 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
     check_writable(plan.root)
     from colorize_cli.jobs.lock import JobLock
 
-    lock = JobLock(plan.root).acquire()   # before the manifest changes: one writer per folder
+    lock = plan.lock or JobLock(plan.root).acquire()   # before the manifest changes: one writer per folder
+    plan.lock = None
     try:
         manifest = plan.manifest or Manifest(plan.root)
     except BaseException:
