@@ -2,6 +2,7 @@
 that an input is a regular file."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -27,6 +28,15 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "colorize"
 
 
+def resolved(path: str | Path) -> Path:
+    """The absolute path with symbolic links followed; a link loop (or a name the system cannot
+    follow) is kept as written, made absolute: opening it later fails with its own line."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
 KIND_OF_MODE = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a character device",
                 stat.S_ISBLK: "a block device", stat.S_ISDIR: "a folder"}
 
@@ -42,6 +52,8 @@ def require_regular(path: str | Path) -> os.stat_result:
             raise MediaError(f"{path}: broken symbolic link (its target {os.readlink(path)} does not exist)") from None
         raise MediaError(f"{path}: file not found") from None
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise MediaError(f"{path}: symbolic link loop (it leads back to itself); not read") from None
         raise MediaError(f"{path}: cannot read ({e.strerror or e})") from None
     if not stat.S_ISREG(st.st_mode):
         what = next((name for test, name in KIND_OF_MODE.items() if test(st.st_mode)), "not a regular file")

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from colorize_cli.errors import MediaError, OutputExistsError, UsageError
-from colorize_cli.files import require_regular
+from colorize_cli.files import require_regular, resolved
 from colorize_cli.io.atomic import discard, partial_path, publish
 from colorize_cli.io.discover import discover, kind_of
 from colorize_cli.io.image import read_photo
@@ -26,8 +26,8 @@ def check_sheet_output(source: str | Path, output: str | Path, overwrite: bool) 
     if raw.endswith(("/", "\\")) or output.is_dir():
         raise UsageError(f"{output}: is a folder; -o takes the contact sheet's file name (.png, .jpg or .webp)")
     if output.exists() or output.is_symlink():
-        target = output.resolve()
-        if target == source.resolve() or (source.is_dir() and target.is_relative_to(source.resolve())
+        target = resolved(output)
+        if target == resolved(source) or (source.is_dir() and target.is_relative_to(resolved(source))
                                            and kind_of(target)):
             raise UsageError(f"{output}: is the input; a preview never writes over its input")
     if fmt is None:

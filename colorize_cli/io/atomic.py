@@ -17,9 +17,22 @@ before_publish: contextvars.ContextVar = contextvars.ContextVar("before_publish"
 defer_publish: contextvars.ContextVar = contextvars.ContextVar("defer_publish", default=None)
 
 
+NAME_MAX = 255
+
+
 def partial_path(final: Path) -> Path:
-    """`film.mp4` -> `.film.partial.mp4` (the real suffix stays, so muxers pick the format)."""
-    return final.with_name(f".{final.stem}.partial{final.suffix}")
+    """`film.mp4` -> `.film.partial.mp4` (the real suffix stays, so muxers pick the format). A
+    name too long for that keeps a shortened stem and a hash of the whole name, so every final
+    name that fits has a partial name that fits."""
+    name = f".{final.stem}.partial{final.suffix}"
+    if len(os.fsencode(name)) <= NAME_MAX:
+        return final.with_name(name)
+    import hashlib
+
+    tag = hashlib.sha1(os.fsencode(final.name)).hexdigest()[:12]
+    room = NAME_MAX - len(os.fsencode(f".-{tag}.partial{final.suffix}"))
+    stem = os.fsencode(final.stem)[:max(room, 0)].decode(errors="ignore") if room > 0 else ""
+    return final.with_name(f".{stem}-{tag}.partial{final.suffix}")
 
 
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:

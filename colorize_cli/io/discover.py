@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from colorize_cli.errors import UsageError
+from colorize_cli.files import resolved
 from colorize_cli.formats import kind_of_ext
 
 
@@ -37,14 +38,14 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
     for raw in inputs:
         src = Path(raw)
         if src.is_dir():
-            root_out = (out / src.resolve().name if many else out) if out else \
-                src.resolve().with_name(src.resolve().name + suffix)
-            skip = root_out.resolve()   # an output folder inside the input is not input
+            root_out = (out / resolved(src).name if many else out) if out else \
+                resolved(src).with_name(resolved(src).name + suffix)
+            skip = resolved(root_out)   # an output folder inside the input is not input
             # not only regular files: a FIFO or a broken link with a media name becomes an item that
             # fails with its own line (never silently skipped, never opened)
             found = sorted(p for p in src.rglob("*") if kind_of(p) and not p.is_dir()
                            and not any(part.startswith(".") for part in p.relative_to(src).parts)
-                           and not p.resolve().is_relative_to(skip))
+                           and not resolved(p).is_relative_to(skip))
             for p in found:
                 dst = root_out / p.relative_to(src)
                 items.append(WorkItem(p, _with_ext(dst, output_ext), kind_of(p)))
@@ -61,11 +62,11 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
             raise UsageError(f"{src}: no such file or folder")
     seen: dict[Path, Path] = {}
     for it in items:
-        key = it.output.resolve()
+        key = resolved(it.output)
         if key in seen:
             raise UsageError(f"{it.source} and {seen[key]} would both write {it.output}")
         seen[key] = it.source
-        if key == it.source.resolve():
+        if key == resolved(it.source):
             raise UsageError(f"{it.source}: output would overwrite the input")
     return items
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from colorize_cli.files import file_sha256, require_regular
+from colorize_cli.files import file_sha256, require_regular, resolved
 
 NAME = "colorize-manifest.sqlite"
 _HEAD = 1 << 16
@@ -48,7 +48,7 @@ def fingerprint(path: Path) -> str:
 def key(path: str | Path) -> str:
     """The manifest's text for a path: absolute, and valid UTF-8 whatever the file system holds
     (bytes that are not UTF-8 appear as \\xNN), so any file name can be recorded."""
-    raw = os.fsencode(Path(path).resolve())
+    raw = os.fsencode(resolved(path))
     return raw.decode("utf-8", "backslashreplace")
 
 

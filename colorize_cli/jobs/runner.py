@@ -174,10 +174,10 @@ def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False)
     """(fingerprint, None) when the item needs work (marked running), else (None, its result)."""
     try:
         fp = fingerprint(item.source)
-    except ColorizeError as e:
-        return None, ItemResult.of(item, "failed", error=str(e))
-    except OSError as e:
-        return None, ItemResult.of(item, "failed", error=f"{item.source}: {e.strerror or e}")
+    except (ColorizeError, OSError) as e:
+        error = str(e) if isinstance(e, ColorizeError) else f"{item.source}: {e.strerror or e}"
+        manifest.mark(item.source, item.output, item.kind, "", config, "failed", error=error)  # status counts it
+        return None, ItemResult.of(item, "failed", error=error)
     if manifest.is_done(item.source, item.output, fp, config, verify=verify):
         return None, ItemResult(str(item.source), str(item.output), item.kind, "skipped",
                                 warnings=["done in an earlier run (manifest)"])

@@ -1,0 +1,39 @@
+"""Discovery and names under hostile input (issue #23 items 4 and 14)."""
+import numpy as np
+from PIL import Image
+
+
+def test_a_symlink_loop_in_a_folder_is_one_failed_item(tmp_path, cli, random_weights):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(src / "good.png")
+    (src / "self.png").symlink_to("self.png")          # ln -s self.png in/self.png
+    (src / "a.png").symlink_to("b.png")
+    (src / "b.png").symlink_to("a.png")
+    out = tmp_path / "out"
+    r = cli("run", src, "-o", out, "--weights", random_weights)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert (out / "good.png").is_file()
+    for name in ("self.png", "a.png", "b.png"):
+        line = [ln for ln in r.stderr.splitlines() if f"{name}:" in ln]
+        assert line and "symbolic link" in line[0], r.stderr
+    r = cli("status", out)       # the manifest can hold them too
+    assert r.returncode == 0 and "3 failed" in r.stdout
+
+
+def test_a_long_name_that_fits_is_written(tmp_path, cli, random_weights):
+    stem = "x" * 240                      # final name 240 + len(".png") = 244 bytes: it fits in 255
+    src = tmp_path / f"{stem}.png"
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(src)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = cli("run", src, "-o", out / f"{stem}.png", "--weights", random_weights)
+    assert r.returncode == 0, r.stderr
+    assert (out / f"{stem}.png").is_file() and not [p for p in out.iterdir() if "partial" in p.name]
+    src2 = tmp_path / "in"
+    src2.mkdir()
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(src2 / f"{'y' * 245}.png")
+    r = cli("run", src2, "-o", tmp_path / "out2", "--weights", random_weights)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out2" / f"{'y' * 245}.png").is_file()
