@@ -1,7 +1,6 @@
 """Photos in and out: Pillow for 8-bit files and metadata, PyAV's PNG/TIFF encoders for 16-bit RGB."""
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +13,9 @@ from colorize_cli.formats import ALPHA, FORMAT_OF_EXT, SIXTEEN_BIT
 from colorize_cli.io.atomic import discard, partial_path, publish
 
 MAX_PIXELS = 250_000_000  # larger is refused as a likely decompression bomb
+# Pillow's check reads one process-wide limit and warns through the (thread-unsafe) warnings
+# filters; read_photo checks each image against its own limit instead.
+Image.MAX_IMAGE_PIXELS = None
 
 
 @dataclass
@@ -46,16 +48,15 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
     path = Path(path)
     if require_regular(path).st_size == 0:
         raise MediaError(f"{path}: empty file (0 bytes)")
-    Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
-            img.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise MediaError(f"{path}: image is too large (over {max_pixels:,} pixels); refused as a "
-                         "possible decompression bomb (raise --max-pixels to allow it)") from None
-    except (OSError, ValueError, SyntaxError) as e:
+        img = Image.open(path)          # reads the header only
+        w, h = img.size
+        if w * h > max_pixels:          # checked here, per call: Pillow's own check is process-wide
+            img.close()
+            raise MediaError(f"{path}: image is too large ({w}x{h}, over {max_pixels:,} pixels); refused as "
+                             "a possible decompression bomb (raise --max-pixels to allow it)")
+        img.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise MediaError(f"{path}: not a readable image ({e})") from None
     # A TIFF's "EXIF" is its own structural tags (strips, sizes): never copied as EXIF.
     exif = img.getexif() if img.format != "TIFF" else Image.Exif()
