@@ -20,6 +20,22 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+_HEAD = 1 << 16
+
+
+def fingerprint(path: str | Path) -> str:
+    """size, mtime and a hash of the first and last 64 KiB: cheap, and catches edits.
+    Only a regular file is opened (MediaError otherwise: a FIFO would block the job)."""
+    st = require_regular(path)
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        h.update(f.read(_HEAD))
+        if st.st_size > _HEAD:
+            f.seek(max(_HEAD, st.st_size - _HEAD))
+            h.update(f.read(_HEAD))
+    return f"{st.st_size}:{st.st_mtime_ns}:{h.hexdigest()}"
+
+
 def cache_root() -> Path:
     """$COLORIZE_CACHE, else $XDG_CACHE_HOME/colorize, else ~/.cache/colorize."""
     root = os.environ.get("COLORIZE_CACHE")

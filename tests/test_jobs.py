@@ -289,3 +289,40 @@ def test_photos_computed_ahead_are_written_in_order_and_equal_to_one_at_a_time(t
     assert all(np.array_equal(outs[0][name], outs[1][name]) for name in outs[1])
     assert sum(name.startswith("photo") for name in threads_seen[0]) >= 5   # two threads: ahead
     assert threads_seen[1] == threads_seen[2] == ["MainThread"] * 7            # one thread, or 0 ahead
+
+
+def test_a_photo_replaced_after_the_look_ahead_read_it_is_colorized_from_the_new_file(tmp_path, monkeypatch):
+    """Issue #23 item 3: the look-ahead decoded the old file, the runner admitted the new one; the
+    output must be the new file's and the manifest must never call the old content done."""
+    import threading
+
+    from colorize_cli.api import Colorizer, RunOptions
+    from colorize_cli.colorspace import rgb_to_lab
+    from colorize_cli.pipeline import item as item_module
+    import torch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((48, 64), 40, np.uint8)).save(src / f"p{i}.png")
+    work = item_module.photo_work
+    replaced = []
+
+    def spy(session, item, options):
+        out = work(session, item, options)
+        if item.source.name == "p2.png" and threading.current_thread().name.startswith("photo") and not replaced:
+            Image.fromarray(np.full((48, 64), 210, np.uint8)).save(item.source)   # replaced after the read
+            replaced.append(True)
+        return out
+
+    monkeypatch.setattr(item_module, "photo_work", spy)
+    cz = Colorizer("baseline-cnn", "cpu", batch_size=1, threads=2)
+    results = list(cz.run([src], tmp_path / "out", RunOptions(photos_ahead=2)))
+    assert replaced, "the look-ahead never read p2 (nothing tested)"
+    assert all(r.status == "done" for r in results), [r.error for r in results]
+    rgb = np.asarray(Image.open(tmp_path / "out" / "p2.png").convert("RGB"))
+    L_out = rgb_to_lab(torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)[0, 0].mean()
+    L_new = rgb_to_lab(torch.full((1, 3, 1, 1), 210 / 255))[0, 0].mean()
+    assert abs(float(L_out - L_new)) < 1.0
+    r = list(cz.run([src], tmp_path / "out", RunOptions(photos_ahead=2)))   # and the rerun agrees
+    assert [x.status for x in r] == ["skipped"] * 4

@@ -28,6 +28,7 @@ class Photo:
     alpha: np.ndarray | None = None   # (H, W) uint8, kept when the output format holds it
     gray: bool | None = None     # stored as grey (R = G = B by construction); None: not known
     notes: list = field(default_factory=list)
+    fingerprint: str | None = None   # of the bytes decoded (files.fingerprint), set by the pipeline
 
 
 def output_format(path: Path) -> str:

@@ -14,10 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from colorize_cli.files import file_sha256, require_regular, resolved
+from colorize_cli.files import file_sha256, fingerprint, require_regular, resolved  # noqa: F401 (fingerprint: used by jobs)
 
 NAME = "colorize-manifest.sqlite"
-_HEAD = 1 << 16
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -30,19 +29,6 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT);
 """
-
-
-def fingerprint(path: Path) -> str:
-    """size, mtime and a hash of the first and last 64 KiB: cheap, and catches edits.
-    Only a regular file is opened (MediaError otherwise: a FIFO would block the job)."""
-    st = require_regular(path)
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        h.update(f.read(_HEAD))
-        if st.st_size > _HEAD:
-            f.seek(max(_HEAD, st.st_size - _HEAD))
-            h.update(f.read(_HEAD))
-    return f"{st.st_size}:{st.st_mtime_ns}:{h.hexdigest()}"
 
 
 def key(path: str | Path) -> str:
@@ -197,9 +183,16 @@ class Manifest:
                             (key(source), segment, fp, config, kind, status,
                              key(out), sha, size, mtime, frames, seconds, error, time.time()))
 
-    def claim(self, source: Path, output: Path, tmp: Path) -> None:
+    def claim(self, source: Path, output: Path, tmp: Path, fp: str | None = None) -> None:
         """Before `tmp` is renamed to `output`: record its identity in the source's row (status
-        unchanged), so the output is recognisably this job's even if the run dies right after."""
+        unchanged), so the output is recognisably this job's even if the run dies right after.
+        With `fp` (the fingerprint admitted), a source changed on disk since then stops the
+        publish: its output would be the old file's, recorded under the new one's fingerprint."""
+        if fp and fingerprint(source) != fp:
+            from colorize_cli.errors import MediaError
+
+            raise MediaError(f"{source}: changed on disk while it was being colorized; not published "
+                             f"(the next run colorizes the new file)")
         st = Path(tmp).stat()   # a rename keeps size and mtime
         with self.db:
             self.db.execute("UPDATE items SET output_sha256=?, output_size=?, output_mtime_ns=? "

@@ -222,7 +222,8 @@ class RayJob:
         """Rename a worker's finished files into place, each file's identity recorded first (as the
         local runner does), so a driver that dies in between leaves a file the job knows."""
         overwrite = self.options.overwrite or self.owned.get(item.source, False)
-        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp)
+        fp = self.fingerprints.get(item.source)
+        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp, fp)
                                    if self.manifest is not None else None)
         try:
             publish_staged(staged, overwrite)
@@ -233,7 +234,8 @@ class RayJob:
 
     def _join(self, item) -> ItemResult:
         film = self.films.pop(item.source)
-        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp))
+        fp = self.fingerprints.get(item.source)
+        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp, fp))
         try:
             res = film.join()
         finally:

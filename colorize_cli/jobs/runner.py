@@ -243,12 +243,13 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             if early is not None:
                 yield early
                 continue
-            claim = before_publish.set(lambda tmp, final, it=item: manifest.claim(it.source, final, tmp))
+            claim = before_publish.set(lambda tmp, final, it=item, f=fp: manifest.claim(it.source, final, tmp, f))
             try:
                 if item.kind == "video" and options.segment_seconds:
                     res = _film(session, item, options, manifest, fp, config, plan.root, owned, on_frames)
                 else:
-                    res = process_item(session, item, options, on_frames, replace=owned, ahead=started)
+                    res = process_item(session, item, options, on_frames, replace=owned, ahead=started,
+                                       expect=fp)
             finally:
                 before_publish.reset(claim)
             record(manifest, item, fp, config, res)

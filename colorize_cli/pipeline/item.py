@@ -13,10 +13,12 @@ from colorize_cli.results import ItemResult, error_text
 
 
 def process_item(session, item, options: RunOptions, on_frames: Callable | None = None,
-                 replace: bool = False, ahead=None) -> ItemResult:
+                 replace: bool = False, ahead=None, expect: str | None = None) -> ItemResult:
     """Colorize `item` (a WorkItem); `replace` lets a job redo an output that it wrote itself.
     `ahead`: for a photo, a Future of `photo_work(session, item, options)` started earlier (the
-    runner's look-ahead); its error, if any, fails this item as it would have here."""
+    runner's look-ahead); its error, if any, fails this item as it would have here. `expect`: the
+    source's fingerprint as the job admitted it; a photo decoded from other bytes (replaced on
+    disk after the look-ahead read it) is decoded again."""
     res = ItemResult.of(item, threads=session.threads)
     if replace and not options.overwrite:
         options = dataclasses.replace(options, overwrite=True, skip_existing=False)
@@ -26,7 +28,7 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
     t0 = time.perf_counter()
     try:
         if item.kind == "image":
-            _photo(session, item, options, res, ahead)
+            _photo(session, item, options, res, ahead, expect)
         else:
             stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames)
             res.frames = stats.frames
@@ -43,19 +45,32 @@ def photo_work(session, item, options: RunOptions) -> tuple:
     from colorize_cli.io.image import MAX_PIXELS, output_format, read_photo
     from colorize_cli.pipeline.image import colorize_rgb
 
+    from colorize_cli.errors import MediaError
+    from colorize_cli.files import fingerprint
+
     t = time.perf_counter()
     keep_alpha = output_format(item.output) in ALPHA     # checked before anything is decoded
+    before = fingerprint(item.source)
     photo = read_photo(item.source, options.max_pixels or MAX_PIXELS, keep_alpha=keep_alpha)
+    if fingerprint(item.source) != before:
+        raise MediaError(f"{item.source}: changed on disk while it was being read")
+    photo.fingerprint = before        # the bytes this photo was decoded from
     t1 = time.perf_counter()
     parts: dict = {}
     rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts, photo.gray)
     return photo, rgb, {"decode": t1 - t, "infer": time.perf_counter() - t1, **parts}
 
 
-def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None) -> None:
+def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expect: str | None = None) -> None:
+    from colorize_cli.errors import MediaError
     from colorize_cli.io.image import write_photo
 
     photo, rgb, seconds = ahead.result() if ahead is not None else photo_work(session, item, options)
+    if expect and photo.fingerprint != expect and ahead is not None:
+        photo, rgb, seconds = photo_work(session, item, options)    # read ahead of a replacement: again
+    if expect and photo.fingerprint != expect:
+        raise MediaError(f"{item.source}: changed on disk while it was being colorized; not written "
+                         f"(the next run colorizes the new file)")
     t = time.perf_counter()
     write_photo(item.output, rgb, photo, options.overwrite)
     res.frames = 1
