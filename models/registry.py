@@ -94,9 +94,10 @@ _MODULES = ("lite_unet", "baseline_cnn", "conv11", "pix2pix", "densenet_regressi
 
 
 def _load_all() -> None:
-    if not _REGISTRY:
-        for mod in _MODULES:
-            importlib.import_module(f"{__package__}.{mod}")
+    """Import every model module once (a module imported on its own before, e.g. lite_unet by a
+    training script, has registered only its own models)."""
+    for mod in _MODULES:
+        importlib.import_module(f"{__package__}.{mod}")   # a no-op once imported
 
 
 def list_models() -> list[str]:

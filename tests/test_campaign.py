@@ -56,3 +56,16 @@ def test_schedule_is_in_steps():
     assert lr_factor(500, cfg, total) == pytest.approx(0.0, abs=1e-12)
     values = [lr_factor(s, cfg, total) for s in range(10, 111)]
     assert all(x >= y for x, y in zip(values, values[1:]))
+
+
+def test_registry_lists_every_model_after_one_model_module_was_imported_alone():
+    import subprocess
+    import sys
+
+    code = ("import colorize_cli.models.lite_unet\n"
+            "from colorize_cli.models import get_spec, list_models\n"
+            "print(get_spec('baseline-cnn').name, len(list_models()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    name, n = out.stdout.split()
+    assert name == "baseline-cnn" and int(n) >= 10

@@ -9,9 +9,20 @@ from colorize_cli.jobs.segments import finish_film, plan_segments, segment_path,
 from colorize_cli.results import ItemResult, error_text
 
 
+def segment_options(item, options):
+    """Segments are encoded with the codec the joined film needs (a .webm takes VP9, not the
+    H.264 a NUT part would get by default): the join copies their packets as they are."""
+    import dataclasses
+
+    from colorize_cli.formats import CODEC_FOR_EXT
+
+    codec = options.codec or CODEC_FOR_EXT.get(item.output.suffix.lower())
+    return dataclasses.replace(options, codec=codec) if codec != options.codec else options
+
+
 class SegmentedFilm:
     def __init__(self, item, options, manifest, fp: str, config: str, root, replace: bool = False):
-        self.item, self.options = item, options
+        self.item, self.options = item, segment_options(item, options)
         self.manifest, self.fp, self.config = manifest, fp, config
         self.replace = options.overwrite or replace   # the film's existing output is this job's own
         self.t0 = time.perf_counter()
@@ -25,7 +36,7 @@ class SegmentedFilm:
         self.frames_done = 0
 
     def part(self, seg):
-        return segment_path(self.folder, seg)
+        return segment_path(self.folder, seg, self.item.output)
 
     def window(self, seg) -> tuple:
         return seg.start, seg.end, seg.warm_start

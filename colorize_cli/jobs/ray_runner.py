@@ -194,7 +194,7 @@ class RayJob:
         if task.kind == "segment":
             film = self.films[item.source]
             return actor.segment.remote(str(item.source), film.window(task.seg), str(film.part(task.seg)),
-                                        self.opts)
+                                        dataclasses.asdict(film.options))
         return actor.process.remote(str(item.source), str(item.output), item.kind, self.opts,
                                     self.owned.get(item.source, False))
 

@@ -77,8 +77,11 @@ def work_dir(root: Path, source: Path, fingerprint: str) -> Path:
     return root / WORK / f"{source.stem}-{tag}"
 
 
-def segment_path(folder: Path, seg: Segment) -> Path:
-    return folder / f"seg-{seg.index:05d}.nut"   # NUT keeps any time base (MKV rounds to 1 ms)
+def segment_path(folder: Path, seg: Segment, output: Path | None = None) -> Path:
+    """NUT keeps any time base (MKV rounds to 1 ms); a WebM film's VP9 parts go in Matroska,
+    which the WebM output rounds to 1 ms anyway (PyAV's NUT muxer cannot finish VP9)."""
+    ext = ".mkv" if output is not None and output.suffix.lower() == ".webm" else ".nut"
+    return folder / f"seg-{seg.index:05d}{ext}"
 
 
 def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool,
@@ -95,10 +98,21 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
         with av.open(str(source)) as src:
             out = av.open(str(tmp), "w")
             out.metadata.update(src.metadata)
+            sv = src.streams.video[0]
             first = av.open(str(parts[0]))
             vout = out.add_stream_from_template(first.streams.video[0])
-            vout.time_base = src.streams.video[0].time_base   # the source's, so no timestamp moves
+            vout.time_base = sv.time_base   # the source's, so no timestamp moves
             first.close()
+            rate = sv.average_rate or sv.guessed_rate
+            if rate:            # NUT parts carry no frame rate: MKV would declare its 1 kHz clock
+                vout.codec_context.framerate = rate
+                try:
+                    vout.average_rate = rate
+                except (AttributeError, TypeError):
+                    pass
+            matrix = source_display_matrix(src)
+            if matrix:          # a part's container (NUT) holds no rotation: the source's is applied
+                vout.set_display_matrix(matrix)
             others = [s for s in src.streams if s.type in ("audio", "subtitle")]
             mapping = {s.index: out.add_stream_from_template(s) for s in others}
             out.start_encoding()
@@ -142,6 +156,21 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
                 pass
         discard(tmp)
     return frames, last
+
+
+def source_display_matrix(container) -> list[int] | None:
+    """The display matrix (rotation) of the first video frame of an open container, rewound."""
+    from colorize_cli.io.video import display_matrix
+
+    try:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            return display_matrix(frame)
+    except av.FFmpegError:
+        return None
+    finally:
+        container.seek(0)
+    return None
 
 
 def declared_frames(path: Path) -> int:
