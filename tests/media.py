@@ -126,3 +126,28 @@ def chroma_planes(frame: av.VideoFrame) -> np.ndarray:
     u = np.frombuffer(memoryview(p1), np.uint8).reshape(p1.height, -1)[:, :p1.width]
     v = np.frombuffer(memoryview(p2), np.uint8).reshape(p2.height, -1)[:, :p2.width]
     return np.stack([u, v]).astype(int)
+
+
+def png16(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None, dpi: int | None = None,
+          icc: bytes | None = None, exif: bytes | None = None) -> Path:
+    """A 16-bit RGB(A) PNG written chunk by chunk (Pillow cannot write one), with optional
+    pHYs (dpi), iCCP and eXIf chunks."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    h, w, _ = rgb.shape
+    px = rgb.astype(">u2") if alpha is None else np.dstack([rgb, alpha]).astype(">u2")
+    raw = b"".join(b"\0" + px[y].tobytes() for y in range(h))
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2 if alpha is None else 6, 0, 0, 0))
+    if icc:
+        out += chunk(b"iCCP", b"icc\0\0" + zlib.compress(icc))
+    if dpi:
+        ppm = round(dpi / 0.0254)
+        out += chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))
+    if exif:
+        out += chunk(b"eXIf", exif)
+    out += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    path.write_bytes(out)
+    return path

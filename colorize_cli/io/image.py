@@ -56,6 +56,12 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
             img.close()
             raise MediaError(f"{path}: image is too large ({w}x{h}, over {max_pixels:,} pixels); refused as "
                              "a possible decompression bomb (raise --max-pixels to allow it)")
+        frames = getattr(img, "n_frames", 1) or 1
+        if frames > 1:   # colorizing the first alone would drop the rest silently
+            what = "pages" if img.format == "TIFF" else "frames"
+            img.close()
+            raise MediaError(f"{path}: has {frames} {what}; only single images are colorized "
+                             f"(split it into one file per {what[:-1]} first)")
         img.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise MediaError(f"{path}: not a readable image ({e})") from None
@@ -63,6 +69,8 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
     exif = img.getexif() if img.format != "TIFF" else Image.Exif()
     icc = img.info.get("icc_profile")
     dpi = img.info.get("dpi")
+    deep = _png_rgb16(path) if img.format == "PNG" else None   # Pillow reads these as 8-bit
+    orientation = exif.get(0x0112, 1)
     try:
         img = ImageOps.exif_transpose(img)  # honour EXIF orientation; the tag is reset to 1
     except Exception:  # broken EXIF must not cost the photo
@@ -76,8 +84,45 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
         photo.notes.append(f"its {icc_space(icc) or 'unreadable'} ICC profile does not describe the RGB "
                            f"output and was not copied")
     photo.gray = img.mode in GRAY_MODES or None
-    photo.rgb, photo.bits = _to_rgb(img, path, photo, keep_alpha)
+    if deep is not None:
+        photo.rgb, photo.bits = _deep_rgb(_orient(deep, orientation), photo, keep_alpha), 16
+    else:
+        photo.rgb, photo.bits = _to_rgb(img, path, photo, keep_alpha)
     return photo
+
+
+def _png_rgb16(path: Path) -> np.ndarray | None:
+    """A 16-bit RGB or RGBA PNG's pixels as (H, W, 3|4) uint16 RGB(A), else None."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+    if len(head) < 26 or head[24] != 16 or head[25] not in (2, 6):
+        return None
+    import cv2
+
+    a = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+    if a is None or a.dtype != np.uint16 or a.ndim != 3:
+        raise MediaError(f"{path}: not a readable 16-bit PNG")
+    return np.ascontiguousarray(a[..., [2, 1, 0, 3][: a.shape[2]]])
+
+
+def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
+    """EXIF orientation applied as ImageOps.exif_transpose does."""
+    t = a.transpose(1, 0, 2)
+    out = {2: a[:, ::-1], 3: a[::-1, ::-1], 4: a[::-1], 5: t, 6: np.rot90(a, -1), 7: t[::-1, ::-1],
+           8: np.rot90(a, 1)}.get(orientation, a)
+    return np.ascontiguousarray(out)
+
+
+def _deep_rgb(a: np.ndarray, photo: Photo, keep_alpha: bool) -> np.ndarray:
+    if a.shape[2] == 3:
+        return a
+    rgb, alpha = a[..., :3], a[..., 3]
+    if keep_alpha:
+        photo.alpha = np.ascontiguousarray(alpha)
+        return np.ascontiguousarray(rgb)
+    w = alpha.astype(np.float64)[..., None] / 65535
+    photo.notes.append("transparency flattened onto white (the output format has no alpha channel)")
+    return np.round(rgb * w + 65535 * (1 - w)).astype(np.uint16)
 
 
 GRAY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
@@ -114,11 +159,15 @@ def write_photo(path: Path, rgb: np.ndarray, photo: Photo, overwrite: bool, qual
     if rgb.dtype == np.uint16 and fmt not in SIXTEEN_BIT:
         rgb = ((rgb.astype(np.uint32) + 128) // 257).astype(np.uint8)
         photo.notes.append(f"16-bit source written as 8-bit {fmt} ({fmt} holds 8 bits; PNG or TIFF keep 16)")
+    alpha = photo.alpha if fmt in ALPHA else None
+    if alpha is not None and alpha.dtype != rgb.dtype:      # the alpha follows the colour's depth
+        alpha = (alpha.astype(np.uint16) * 257) if rgb.dtype == np.uint16 else \
+            ((alpha.astype(np.uint32) + 128) // 257).astype(np.uint8)
     tmp = partial_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if rgb.dtype == np.uint16:
-            _write_16bit(tmp, rgb, fmt)
+            _write_16bit(tmp, rgb, fmt, alpha, photo)
         else:
             kw = {}
             if photo.exif and fmt in ("JPEG", "PNG", "WEBP"):
@@ -134,8 +183,8 @@ def write_photo(path: Path, rgb: np.ndarray, photo: Photo, overwrite: bool, qual
             elif fmt == "TIFF":
                 kw.update(compression="tiff_deflate")
             img = Image.fromarray(rgb, "RGB")
-            if photo.alpha is not None and fmt in ALPHA:
-                img = Image.fromarray(np.dstack([rgb, photo.alpha]), "RGBA")   # colour is ours, alpha theirs
+            if alpha is not None:
+                img = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")   # colour is ours, alpha theirs
             img.save(tmp, format=fmt, **kw)
         publish(tmp, path, overwrite)
     except BaseException:
@@ -143,15 +192,43 @@ def write_photo(path: Path, rgb: np.ndarray, photo: Photo, overwrite: bool, qual
         raise
 
 
-def _write_16bit(tmp: Path, rgb: np.ndarray, fmt: str) -> None:
+def _write_16bit(tmp: Path, rgb: np.ndarray, fmt: str, alpha: np.ndarray | None, photo: Photo) -> None:
     import av
 
     codec, pix = {"PNG": ("png", "rgb48be"), "TIFF": ("tiff", "rgb48le")}.get(fmt, (None, None))
     if codec is None:
         raise MediaError(f"{tmp}: 16-bit output needs PNG or TIFF, not {fmt}")
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb48le")
+    src_fmt = "rgb48le"
+    if alpha is not None:
+        rgb, src_fmt, pix = np.dstack([rgb, alpha]), "rgba64le", pix.replace("rgb48", "rgba64")
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=src_fmt)
     ctx = av.CodecContext.create(codec, "w")
     ctx.width, ctx.height, ctx.pix_fmt = rgb.shape[1], rgb.shape[0], pix
     ctx.time_base = 1
     data = b"".join(bytes(p) for p in [*ctx.encode(frame.reformat(format=pix)), *ctx.encode(None)])
+    if fmt == "PNG":
+        data = png_with_metadata(data, photo.dpi, photo.icc, photo.exif)
+    elif photo.dpi or photo.icc or photo.exif:
+        photo.notes.append("16-bit TIFF written without the source's DPI, EXIF and ICC profile "
+                           "(16-bit PNG keeps them)")
     tmp.write_bytes(data)
+
+
+def png_with_metadata(png: bytes, dpi, icc: bytes | None, exif: bytes | None) -> bytes:
+    """`png` with pHYs (dpi), iCCP and eXIf chunks inserted after IHDR (what Pillow writes for
+    8-bit PNGs; PyAV's encoder writes none)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    extra = b""
+    if icc:
+        extra += chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc))
+    if dpi:
+        extra += chunk(b"pHYs", struct.pack(">IIB", round(dpi[0] / 0.0254), round(dpi[1] / 0.0254), 1))
+    if exif:
+        extra += chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\0\0") else exif)
+    end_ihdr = 8 + 8 + 13 + 4           # signature, IHDR length and type, 13 bytes, CRC
+    return png[:end_ihdr] + extra + png[end_ihdr:]
