@@ -38,6 +38,8 @@ class Colorizer(Session):
     def __init__(self, model: str | None = None, engine: str = "auto", batch_size: int = 8,
                  render_size: int | None = None, weights: str | Path | None = "default",
                  require_weights: bool = True, threads: int | None = None, *, options: ModelOptions | None = None):
+        if options is not None and not isinstance(options, ModelOptions):
+            raise UsageError(f"options must be a ModelOptions, not {type(options).__name__}")
         options = options or ModelOptions(model=model, engine=engine, batch_size=batch_size,
                                           render_size=render_size, weights=weights, threads=threads)
         super().__init__(options, require_weights=require_weights)
@@ -75,7 +77,7 @@ class Colorizer(Session):
 
         Archive runs (a folder in, or an output folder) keep a manifest there: a rerun skips
         what is done and unchanged, and redoes what failed, was interrupted or changed."""
-        options = options or RunOptions()
+        options = _run_options(options)
         yield from run_job(self, plan(inputs, out, options), options, on_item, on_frames, verify)
 
     def process(self, item: WorkItem, options: RunOptions, on_frames: Callable | None = None,
@@ -86,11 +88,27 @@ class Colorizer(Session):
         return process_item(self, item, options, on_frames, replace)
 
 
+def _run_options(options) -> RunOptions:
+    if options is None:
+        return RunOptions()
+    if not isinstance(options, RunOptions):
+        raise UsageError(f"options must be a RunOptions, not {type(options).__name__}")
+    return options
+
+
+def _model_options(model) -> ModelOptions:
+    if model is None:
+        return ModelOptions()
+    if not isinstance(model, ModelOptions):
+        raise UsageError(f"model must be a ModelOptions, not {type(model).__name__}")
+    return model
+
+
 def plan(inputs, out: str | Path | None = None, options: RunOptions | None = None,
          use_manifest: bool = True, dry: bool = False) -> Plan:
     """Inputs expanded into work items, with the job's manifest (archive runs); every usage
     error (missing input, existing outputs that are not the job's) is raised here."""
-    o = options or RunOptions()
+    o = _run_options(options)
     return make_plan(inputs, out, o.output_ext, o.overwrite, o.skip_existing, use_manifest=use_manifest,
                      reset_manifest=o.reset_manifest, dry=dry)
 
@@ -103,7 +121,7 @@ def dry_run(inputs, out: str | Path | None = None, options: RunOptions | None = 
     from colorize_cli.jobs.dry_run import dry_run as dry
     from colorize_cli.jobs.manifest import config_hash
 
-    options, model = options or RunOptions(), model or ModelOptions()
+    options, model = _run_options(options), _model_options(model)
     p = plan(inputs, out, options, dry=True)
     config = config_hash(planned_settings(model, options)) if p.manifest is not None else None
     return dry(p, options, config)
@@ -118,7 +136,7 @@ def run(inputs, out: str | Path | None = None, options: RunOptions | None = None
     the job is ready to go; on_item and on_frames (local) report progress."""
     if runner not in RUNNERS:
         raise UsageError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
-    options, model = options or RunOptions(), model or ModelOptions()
+    options, model = _run_options(options), _model_options(model)
     p = plan(inputs, out, options)           # usage errors before any model is loaded
     if runner == "ray":
         from colorize_cli.jobs.ray_runner import run_on_ray

@@ -8,7 +8,7 @@ import os
 import stat
 from pathlib import Path
 
-from colorize_cli.errors import MediaError
+from colorize_cli.errors import MediaError, UsageError
 
 
 def file_sha256(path: str | Path) -> str:
@@ -42,6 +42,26 @@ def cache_root() -> Path:
     if root:
         return Path(root)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "colorize"
+
+
+def as_path(value, what: str = "a path") -> Path:
+    """A path from str, bytes or os.PathLike (bytes as the file system's own, PEP 383); any
+    other type is a UsageError naming what was expected."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        raw = os.fspath(value)
+        return Path(os.fsdecode(raw) if isinstance(raw, bytes) else raw)
+    raise UsageError(f"{what} must be a path (str, bytes or os.PathLike), not {type(value).__name__}")
+
+
+def as_paths(values, what: str = "inputs") -> list[str]:
+    """One path or an iterable of paths, as strings; None, numbers and mappings are UsageErrors."""
+    if values is None:
+        raise UsageError(f"no {what} given")
+    if isinstance(values, (str, bytes, os.PathLike)):
+        values = [values]
+    elif isinstance(values, dict) or not hasattr(values, "__iter__"):
+        raise UsageError(f"{what} must be a path or a list of paths, not {type(values).__name__}")
+    return [str(as_path(v, f"each of the {what}")) for v in values]
 
 
 def resolved(path: str | Path) -> Path:

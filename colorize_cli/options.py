@@ -174,7 +174,9 @@ class ModelOptions:
             raise UsageError(f"--model must be a model name, not {self.model!r}")
         if self.weights is None or self.weights == "default":
             return
-        path = Path(self.weights)
+        from colorize_cli.files import as_path
+
+        path = as_path(self.weights, "--weights")
         object.__setattr__(self, "weights", str(path))
         if not path.exists():
             raise UsageError(f"{path}: weights file not found")

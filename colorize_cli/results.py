@@ -43,8 +43,10 @@ class ItemResult:
 def error_text(item, exc: BaseException) -> str:
     """The one line an item's failure is reported as; the file named is the one at fault (a full
     disk is the output's problem, an unreadable file the source's)."""
-    if isinstance(exc, ColorizeError | FileExistsError):
-        return str(exc)
+    if isinstance(exc, ColorizeError) or (isinstance(exc, FileExistsError) and exc.errno is None):
+        return str(exc)     # our own words (publish's "appeared while colorizing")
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) and exc.filename:
+        return f"{exc.filename}: a file is in the way where a folder is needed (not a folder)"
     if isinstance(exc, MemoryError):
         return f"{item.source}: out of memory"
     if isinstance(exc, OSError):

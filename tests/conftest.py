@@ -38,6 +38,7 @@ def default_signals() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)   # CI may run the tests under nohup
 
 
 def run_cli(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:

@@ -58,7 +58,7 @@ def test_kill_mid_film_leaves_nothing_then_rerun_succeeds(tmp_path, random_weigh
     assert not partial.exists()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupt_exits_130_and_cleans_up(tmp_path, random_weights, sig):
     src = make_clip(tmp_path / "film.mp4", frames=1500, size=(320, 240))
     out = tmp_path / "film_out.mp4"

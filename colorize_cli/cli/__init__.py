@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)  # clean up partial files on `kill` as on Ctrl-C
+            # and when the terminal or SSH session goes away (unless ignored: `nohup colorize ...`)
+            if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+                signal.signal(signal.SIGHUP, _interrupt)
         _register()   # inside the try: Ctrl-C while importing is an interrupt too, not a traceback
         rv = cli.main(args=argv, prog_name="colorize", standalone_mode=False)
         return rv if isinstance(rv, int) else 0

@@ -71,9 +71,10 @@ class Plan:
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
               use_manifest=True, reset_manifest=False, dry=False) -> Plan:
-    if isinstance(inputs, (str, Path)):
-        inputs = [inputs]     # one path, not a sequence of characters
-    inputs = expand_inputs(inputs)
+    from colorize_cli.files import as_path, as_paths
+
+    inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
+    out = as_path(out, "the output") if out is not None else None
     if not inputs:
         raise UsageError("no inputs given")
     if out is not None and Path(out).exists() and not Path(out).is_dir() \
