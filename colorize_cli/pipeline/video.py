@@ -223,6 +223,12 @@ class VideoJob:
             frame = event.frame
             if self.tags is None:
                 self.tags = FrameTags.of(frame)
+                self.size = (frame.width, frame.height)
+            elif (frame.width, frame.height) != self.size:   # the encoder would scale it: luma lost
+                w, h = self.size
+                raise MediaError(f"{self.source.path}: the frame size changes from {w}x{h} to "
+                                 f"{frame.width}x{frame.height} within the film; such films are not "
+                                 f"colorized (cut it where the size changes)")
             if frame.format.name != self.tags.fmt:
                 src = frame
                 frame = frame.reformat(format=self.tags.fmt)
