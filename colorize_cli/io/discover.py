@@ -25,7 +25,7 @@ def _is_partial(path: Path) -> bool:
 
 
 def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: str = "_color",
-             output_ext: str | None = None) -> list[WorkItem]:
+             output_ext: str | None = None, out_is_folder: bool = False) -> list[WorkItem]:
     """Expand files and folders into work items.
 
     A folder's tree is mirrored under `out` (default: `<folder>_color` beside it). A single file
@@ -53,7 +53,7 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
             kind = kind_of(src) or "video"  # unknown extension: let the demuxer decide
             if out is None:
                 dst = src.with_name(src.stem + suffix + src.suffix)
-            elif out.suffix and not out.is_dir() and not many:
+            elif out.suffix and not out.is_dir() and not many and not out_is_folder:
                 dst = out
             else:
                 dst = out / src.name

@@ -256,6 +256,37 @@ class EncodeSettings:
         return self.options.preset
 
 
+_CONTAINER_CHECKS: dict = {}
+
+
+def check_container(output: Path, codec: str | None) -> None:
+    """UsageError when a film named `output` cannot be written with `codec` (or the encoder its
+    extension takes): the encoder is missing from this PyAV build, or the container cannot hold
+    it (`--codec libx264 -o x.webm`, `x.gif`). Probed once per (extension, codec) in a scratch
+    folder; nothing is written beside the output."""
+    import tempfile
+
+    from colorize_cli.errors import UsageError
+
+    ext = Path(output).suffix.lower()
+    codec = codec or CODEC_FOR_EXT.get(ext, DEFAULT_CODEC)
+    key = (ext, codec)
+    if key not in _CONTAINER_CHECKS:
+        problem = None
+        if codec not in av.codecs_available:
+            problem = f"the encoder {codec} is not available in this PyAV build"
+        else:
+            with tempfile.TemporaryDirectory(prefix="colorize-probe-") as d:
+                try:
+                    with av.open(str(Path(d) / f"probe{ext}"), "w") as c:
+                        c.add_stream(codec, rate=24)
+                except (av.FFmpegError, ValueError, TypeError) as e:
+                    problem = f"a {ext or 'file without extension'} film cannot hold {codec} video ({_reason(e)})"
+        _CONTAINER_CHECKS[key] = problem
+    if _CONTAINER_CHECKS[key]:
+        raise UsageError(f"{output}: {_CONTAINER_CHECKS[key]}; choose another --codec or output extension")
+
+
 class VideoSink:
     """Encoder + muxer writing `output` atomically. Opened lazily on the first frame."""
 

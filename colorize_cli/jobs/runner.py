@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ def expand_inputs(inputs) -> list[str]:
     return out
 
 
-def job_root(inputs: list[str], out) -> Path | None:
+def job_root(inputs: list[str], out, out_is_folder: bool = False) -> Path | None:
     """Where the manifest lives: the output folder of an archive run (None for loose files).
 
     A folder in, or several inputs, make an archive run whatever `-o` looks like (`colored.v1`
@@ -50,7 +51,7 @@ def job_root(inputs: list[str], out) -> Path | None:
     """
     if out is not None:
         o = Path(out)
-        if len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or o.is_dir() \
+        if len(inputs) > 1 or any(Path(i).is_dir() for i in inputs) or o.is_dir() or out_is_folder \
                 or (not o.suffix and not o.exists()):
             return o
         return None
@@ -70,17 +71,19 @@ class Plan:
 
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
-              use_manifest=True, reset_manifest=False, dry=False) -> Plan:
+              use_manifest=True, reset_manifest=False, dry=False, codec=None) -> Plan:
     from colorize_cli.files import as_path, as_paths
 
     inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
+    out_is_folder = out is not None and os.fsdecode(os.fspath(out)).endswith(("/", os.sep)) \
+        if isinstance(out, (str, bytes, os.PathLike)) else False     # `-o name.2/` is a folder
     out = as_path(out, "the output") if out is not None else None
     if not inputs:
         raise UsageError("no inputs given")
     if out is not None and Path(out).exists() and not Path(out).is_dir() \
             and (len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)):
         raise UsageError(f"{out}: is a file; a folder or several inputs need an output folder")
-    items = discover(inputs, out, output_ext=output_ext)
+    items = discover(inputs, out, output_ext=output_ext, out_is_folder=out_is_folder)
     if not items:
         raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)))
     if output_ext:
@@ -89,7 +92,8 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
             it = wrong[0]
             raise UsageError(f"{it.source}: a {'film' if it.kind == 'video' else 'photo'} cannot be written "
                              f"as {output_ext} (--format applies to every input)")
-    root = job_root(inputs, out) if use_manifest else None
+    check_outputs(items, codec)
+    root = job_root(inputs, out, out_is_folder) if use_manifest else None
     lock = None
     if root is not None and reset_manifest and not dry:   # a dry run never sets anything aside
         lock = _reset_under_lock(root)
@@ -105,6 +109,24 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
             lock.release()
         raise
     return Plan(items, root, manifest, conflicts, lock)
+
+
+def check_outputs(items: list[WorkItem], codec: str | None) -> None:
+    """Refuse, before any model loads, outputs that cannot be written: a film named as a photo
+    (or the reverse), and a container that cannot hold the film's encoder."""
+    from colorize_cli.io.video import check_container
+
+    checked: set = set()
+    for it in items:
+        kind = kind_of_ext(it.output.suffix)
+        if kind is not None and kind != it.kind:
+            what = "film" if it.kind == "video" else "photo"
+            raise UsageError(f"{it.output}: a {what} cannot be written as {it.output.suffix} "
+                             f"(name the output with a {what} extension)")
+        ext = it.output.suffix.lower()
+        if it.kind == "video" and ext not in checked:
+            checked.add(ext)
+            check_container(it.output, codec)
 
 
 def _reset_under_lock(root: Path):
