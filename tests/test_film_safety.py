@@ -14,3 +14,30 @@ def test_a_film_whose_frame_size_changes_is_refused(tmp_path, cli, random_weight
     line = [ln for ln in r.stderr.splitlines() if "both.ts" in ln and "error" in ln.lower()]
     assert line and "96x64" in line[0] and "128x96" in line[0], r.stderr
     assert not out.exists() and not list(tmp_path.glob(".*partial*"))
+
+
+def test_crf_0_is_lossless_for_10_and_12_bit(tmp_path, cli, random_weights):
+    """Issue #23 item 15: x264 at CRF 0 is not lossless above 8 bits (its QP scale reaches below
+    0), and x265 needs its own lossless mode; --crf 0 promises exact luma."""
+    import av
+    import numpy as np
+
+    from media import video_frames
+
+    cases = [("yuv420p10le", "libx264", ".mkv"), ("yuv420p10le", "libx265", ".mkv"),
+             ("yuv420p12le", "libx265", ".mkv")]
+    for pix, codec, ext in cases:
+        if codec not in av.codecs_available:
+            continue
+        src = make_clip(tmp_path / f"deep_{pix}{ext}", frames=6, size=(96, 64), codec="ffv1", pix_fmt=pix,
+                        audio=False)
+        out = tmp_path / f"out_{pix}_{codec}{ext}"
+        r = cli("run", src, "-o", out, "--weights", random_weights, "--codec", codec, "--crf", "0",
+                "--preset", "ultrafast")
+        assert r.returncode == 0, r.stderr
+        a, b = video_frames(src), video_frames(out)
+        assert len(a) == len(b) and b[0].format.name == pix, (codec, b[0].format.name)
+        for x, y in zip(a, b):
+            ya = np.frombuffer(memoryview(x.planes[0]), np.uint16)
+            yb = np.frombuffer(memoryview(y.planes[0]), np.uint16)
+            assert np.array_equal(ya, yb), (pix, codec, int(np.abs(ya.astype(int) - yb).max()))

@@ -383,11 +383,15 @@ class VideoSink:
             opts["crf"] = str(self.settings.crf)
             if self.codec.startswith("libvpx"):
                 opts["b"] = "0"
+            if self.settings.crf == 0 and self.codec == "libx264":
+                del opts["crf"]         # CRF 0 is lossless only at 8 bits (x264's QP goes below 0 at 10)
+                opts["qp"] = "0"
         if self.codec in ("libx264", "libx265") and self.settings.preset:
             opts["preset"] = self.settings.preset
         no_b = self.settings.no_bframes or self.output.suffix.lower() in NO_BFRAMES
         if self.codec == "libx265":
-            opts["x265-params"] = "log-level=error" + (":bframes=0" if no_b else "")
+            opts["x265-params"] = "log-level=error" + (":bframes=0" if no_b else "") \
+                + (":lossless=1" if self.settings.crf == 0 else "")
         elif no_b:
             opts["bf"] = "0"
         return opts
