@@ -184,3 +184,10 @@ def test_model_parameter_counts_are_counted_once_then_read_from_the_cache(tmp_pa
     monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path))
     (tmp_path / "model-parameters.json").write_text("{not json")
     assert inventory.parameter_counts(names) == first          # a damaged cache is counted again
+
+
+def test_bench_refuses_bad_numbers_in_one_line(cli):
+    for args in (["--batches", "0"], ["--batches", "4,x"], ["--frames", "-5"], ["--clips", "7"], ["--rounds", "0"]):
+        r = cli("bench", *args, "--no-startup")
+        assert r.returncode == 2, (args, r.stderr)
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)

@@ -13,16 +13,17 @@ from .common import err_console, model_options
 @cli.command()
 @model_options(only=("model", "engine"))
 @click.option("--batches", default="1,4,8,16,32,64", show_default=True)
-@click.option("--frames", default=120, show_default=True, help="frames per synthetic clip")
+@click.option("--frames", default=120, show_default=True, type=click.IntRange(2, 100_000),
+              help="frames per synthetic clip")
 @click.option("--clips", default="1080,480", show_default=True, help="clip heights (16:9), empty for none")
 @click.option("--preset", default="veryfast", show_default=True)
-@click.option("--crf", default=18, show_default=True)
+@click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51))
 @click.option("--temporal", "temporals", default="flow,off", show_default=True,
               help="temporal modes timed end to end (comma-separated)")
-@click.option("--rounds", default=3, show_default=True,
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 100),
               help="end-to-end rounds; medians are reported (each round times every column)")
 @click.option("--video", "videos", multiple=True, help="also time this real clip end to end (repeatable)")
-@click.option("--photos", "n_photos", default=20, show_default=True,
+@click.option("--photos", "n_photos", default=20, show_default=True, type=click.IntRange(0, 10_000),
               help="photos for the per-photo and busy-machine runs (0: skip)")
 @click.option("--startup/--no-startup", default=True, show_default=True,
               help="time `colorize --help`, --version, status and models (each a new process)")
@@ -46,11 +47,11 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     if startup:
         err_console.print("start-up times ...")
         report["startup_s"] = startup_times()
-    batch_list = [int(b) for b in batches.split(",") if b]
+    batch_list = _positive_list("--batches", batches, 1, 4096)
     report["inference"] = inference(model, engine, batch_list)
     report["end_to_end"] = []
     modes = tuple(t for t in temporals.split(",") if t) or ("flow",)
-    heights = [int(x) for x in clips.split(",") if x]
+    heights = _positive_list("--clips", clips, 16, 4320)
     for h in heights:
         w = (h * 16 // 9) // 2 * 2
         err_console.print(f"end-to-end {w}x{h}, {frames} frames, temporal {', '.join(modes)}, {rounds} rounds ...")
@@ -128,3 +129,15 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
             click.echo(f"  {s['clip_height']}p: end-to-end fps lost to flow smoothing (1 - flow fps / off fps) "
                        f"= {s['flow_fps_cost']}")
     return 0
+
+
+def _positive_list(flag: str, text: str, low: int, high: int) -> list[int]:
+    """Comma-separated whole numbers within [low, high]; else a one-line usage error."""
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if not part.isdigit() or not low <= int(part) <= high:
+            raise click.BadParameter(f"{part!r} is not a whole number from {low} to {high}", param_hint=flag)
+        out.append(int(part))
+    return out
