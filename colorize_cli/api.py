@@ -45,8 +45,10 @@ class Colorizer(Session):
         super().__init__(options, require_weights=require_weights)
 
     # --- single arrays -------------------------------------------------------------------------
-    def colorize_array(self, image: np.ndarray, saturation: float = 1.0) -> np.ndarray:
-        """Gray (H,W) or RGB (H,W,3) uint8/uint16 -> RGB of the same dtype, Lab L kept."""
+    def colorize_array(self, image: np.ndarray, saturation: float = 1.0, hints=None) -> np.ndarray:
+        """Gray (H,W) or RGB (H,W,3) uint8/uint16 -> RGB of the same dtype, Lab L kept.
+        hints: [(x, y, (r, g, b)), ...] or [(x, y, "#rrggbb", radius), ...] in the image's pixels,
+        or a colorize_cli.hints.Hints (load_hints(path) reads a hint file)."""
         from colorize_cli.pipeline.image import colorize_rgb
 
         image = np.asarray(image)
@@ -57,7 +59,12 @@ class Colorizer(Session):
         if image.shape[0] == 0 or image.shape[1] == 0:
             raise UsageError(f"expected a non-empty image, got shape {image.shape}")
         RunOptions(saturation=saturation)   # the same check as everywhere: finite, 0-3
-        return colorize_rgb(image, self.predictor, saturation)
+        if hints is not None:
+            from colorize_cli.hints import Hints, from_points
+
+            hints = hints if isinstance(hints, Hints) else from_points(hints)
+            hints.check_size(image.shape[1], image.shape[0])
+        return colorize_rgb(image, self.predictor, saturation, hints=hints)
 
     # --- files -----------------------------------------------------------------------------------
     def settings(self, options: RunOptions) -> dict:
@@ -110,7 +117,7 @@ def plan(inputs, out: str | Path | None = None, options: RunOptions | None = Non
     error (missing input, existing outputs that are not the job's) is raised here."""
     o = _run_options(options)
     return make_plan(inputs, out, o.output_ext, o.overwrite, o.skip_existing, use_manifest=use_manifest,
-                     reset_manifest=o.reset_manifest, dry=dry, codec=o.codec)
+                     reset_manifest=o.reset_manifest, dry=dry, codec=o.codec, hints=o.hints)
 
 
 def dry_run(inputs, out: str | Path | None = None, options: RunOptions | None = None,

@@ -116,6 +116,9 @@ class RunOptions:
                                         "1 s (resumable per segment)", type=float, metavar="SECONDS")
     reset_manifest: bool = opt(False, "set a damaged job manifest aside (kept as .damaged-TIME) and start "
                                "its record afresh", type=bool, output=False)
+    hints: str | None = opt(None, "colour hints: a hint file for one input, or a folder holding "
+                            "<output's relative path>.json/.png per input (README: Colour hints)", type=str,
+                            metavar="PATH", output=False)   # each item's hint file is in its own config
     allow_truncated: bool = opt(False, "finish damaged or cut films with the frames and streams that are "
                                 "there (noted in the result) instead of failing them", type=bool, output=False)
 
@@ -132,6 +135,12 @@ class RunOptions:
         _number("--max-pixels", self.max_pixels, int, 1)
         _number("--segment-seconds", self.segment_seconds, float, 1)
         _number("--photos-ahead", self.photos_ahead, int, 0, 8)
+        if self.hints is not None:
+            from colorize_cli.files import as_path
+
+            object.__setattr__(self, "hints", str(as_path(self.hints, "--hints")))
+            if not Path(self.hints).exists():
+                raise UsageError(f"{self.hints}: hint file or folder not found")
         if self.output_ext is not None:
             ext = normalize_ext(str(self.output_ext))
             if ext not in IMAGE_EXTS | VIDEO_EXTS:

@@ -81,8 +81,9 @@ def _print_plan(plan, as_json: bool) -> int:
         print_json({"plan": s})
         return 0
     for r in plan.rows:
+        hints = f"  [{r['hints']}]" if r.get("hints") else ""
         out.write(f"{r['state']:>8}  {r['kind']:<5}  {r['frames'] if r['frames'] is not None else '?':>6}  "
-                  f"{r['source']} -> {r['output']}\n")
+                  f"{r['source']} -> {r['output']}{hints}\n")
     if not s["to_do"]:
         eta = "nothing to do"
     elif s["fps"]:

@@ -26,7 +26,7 @@ def planned_state(plan, item, options, config: str | None) -> str:
     skip (--skip-existing and a file that is not ours), conflict (exists, not ours)."""
     from colorize_cli.jobs.manifest import fingerprint
 
-    from colorize_cli.jobs.runner import foreign_output
+    from colorize_cli.jobs.runner import foreign_output, item_config_hash
 
     manifest = plan.manifest
     exists = item.output.exists()
@@ -42,7 +42,8 @@ def planned_state(plan, item, options, config: str | None) -> str:
         fp = fingerprint(item.source)
     except (OSError, ColorizeError):
         return "new"    # the real run reports it as failed
-    if config is not None and manifest.is_done(item.source, item.output, fp, config):
+    hints = plan.hints.get(item.source)
+    if config is not None and manifest.is_done(item.source, item.output, fp, item_config_hash(config, hints)):
         return "done"
     return "redo" if rec is not None or exists else "new"
 
@@ -64,8 +65,10 @@ def dry_run(plan, options, config: str | None = None) -> DryRun:
             unknown += 1
         else:
             total_frames += frames
+        hints = plan.hints.get(it.source)
         rows.append({"source": str(it.source), "output": str(it.output), "kind": it.kind,
-                     "frames": frames, "state": state})
+                     "frames": frames, "state": state,
+                     "hints": f"{hints.describe()} from {hints.source}" if hints else None})
     fps = past["fps"] if past and past["fps"] else None
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "redo", "done", "skip", "conflict")}
     summary = {"items": len(rows), "to_do": counts["new"] + counts["redo"], **counts,

@@ -18,10 +18,11 @@ def depth(options) -> int:
 
 
 class LookAhead:
-    def __init__(self, session, items: list, options):
+    def __init__(self, session, items: list, options, hints: dict | None = None):
         from colorize_cli.pipeline.item import photo_work
 
-        self.work = lambda item: photo_work(session, item, options)
+        hints = hints or {}
+        self.work = lambda item: photo_work(session, item, options, hints.get(item.source))
         self.items = items
         self.depth = depth(options)
         self.pool = ThreadPoolExecutor(self.depth, thread_name_prefix="photo")

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from colorize_cli.errors import ColorizeError, MissingExtraError
+from colorize_cli.errors import ColorizeError, MissingExtraError, UsageError
 from colorize_cli.io.atomic import before_publish, publish_staged
 from colorize_cli.options import ModelOptions, RunOptions
 from colorize_cli.results import ItemResult, error_text
@@ -79,6 +79,8 @@ class Task:
 def run_on_ray(plan, options: RunOptions, model: ModelOptions, address: str | None = "auto",
                workers: int | None = None, verify: bool = False):
     """Yield ItemResults as actors finish them; the manifest is written by this driver."""
+    if plan.hints:
+        raise UsageError("--hints is not carried to Ray workers yet; run hinted items locally (without --ray)")
     ray = _ray()
     # Ray's driver prints task-retry notices on stdout; stdout is for our data only.
     with contextlib.redirect_stdout(sys.stderr):

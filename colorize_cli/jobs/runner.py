@@ -68,10 +68,11 @@ class Plan:
     manifest: Manifest | None = None
     conflicts: list[Path] = field(default_factory=list)
     lock: object | None = None     # the job lock, taken early by --reset-manifest; open_job keeps it
+    hints: dict = field(default_factory=dict)    # source -> Hints (jobs.hints)
 
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
-              use_manifest=True, reset_manifest=False, dry=False, codec=None) -> Plan:
+              use_manifest=True, reset_manifest=False, dry=False, codec=None, hints=None) -> Plan:
     from colorize_cli.files import as_path, as_paths
 
     inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
@@ -94,6 +95,9 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
                              f"as {output_ext} (--format applies to every input)")
     check_outputs(items, codec)
     root = job_root(inputs, out, out_is_folder) if use_manifest else None
+    from colorize_cli.jobs.hints import plan_hints
+
+    item_hints = plan_hints(items, hints, root if root is not None else (out if out_is_folder else None))
     lock = None
     if root is not None and reset_manifest and not dry:   # a dry run never sets anything aside
         lock = _reset_under_lock(root)
@@ -108,7 +112,7 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
         if lock is not None:
             lock.release()
         raise
-    return Plan(items, root, manifest, conflicts, lock)
+    return Plan(items, root, manifest, conflicts, lock, item_hints)
 
 
 def check_outputs(items: list[WorkItem], codec: str | None) -> None:
@@ -193,6 +197,12 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
     return manifest
 
 
+def item_config_hash(config: str, hints) -> str:
+    """The item's configuration: the job's, and its hint file's content when it has one (a
+    changed hint file redoes that item, an unchanged one does not)."""
+    return config if hints is None else config_hash({"config": config, "hints": hints.digest})
+
+
 def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False):
     """(fingerprint, None) when the item needs work (marked running), else (None, its result)."""
     try:
@@ -240,7 +250,8 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
     if plan.root is None and options.segment_seconds:
         plan.root = plan.items[0].output.parent  # segments need a manifest and a work folder
     manifest = open_job(plan, settings, config)
-    ahead = LookAhead(session, plan.items, options) if LookAhead.wanted(session, plan.items, options) else None
+    ahead = LookAhead(session, plan.items, options, plan.hints) \
+        if LookAhead.wanted(session, plan.items, options) else None
 
     def worth(item) -> bool:   # a cheap guess; admit() below still decides
         if manifest is None:
@@ -255,14 +266,15 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             if ahead and item.kind == "image":    # not beside a film: it has the cores to itself
                 ahead.start(i + 1, worth)
             if manifest is None:
-                yield process_item(session, item, options, on_frames, ahead=started)
+                yield process_item(session, item, options, on_frames, ahead=started, hints=plan.hints.get(item.source))
                 continue
             foreign = foreign_output(manifest, item, options)
             if foreign is not None:
                 yield foreign
                 continue
             owned = item.output.exists()   # and, by now, ours (or --overwrite)
-            fp, early = admit(manifest, item, config, verify)
+            item_config = item_config_hash(config, plan.hints.get(item.source))
+            fp, early = admit(manifest, item, item_config, verify)
             if early is not None:
                 yield early
                 continue
@@ -272,10 +284,10 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
                     res = _film(session, item, options, manifest, fp, config, plan.root, owned, on_frames)
                 else:
                     res = process_item(session, item, options, on_frames, replace=owned, ahead=started,
-                                       expect=fp)
+                                       expect=fp, hints=plan.hints.get(item.source))
             finally:
                 before_publish.reset(claim)
-            record(manifest, item, fp, config, res)
+            record(manifest, item, fp, item_config, res)
             yield res
     finally:
         if ahead is not None:

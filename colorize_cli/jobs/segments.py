@@ -110,7 +110,7 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
                     vout.average_rate = rate
                 except (AttributeError, TypeError):
                     pass
-            matrix = source_display_matrix(src)
+            matrix = source_display_matrix(source)
             if matrix:          # a part's container (NUT) holds no rotation: the source's is applied
                 vout.set_display_matrix(matrix)
             others = [s for s in src.streams if s.type in ("audio", "subtitle")]
@@ -158,18 +158,17 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
     return frames, last
 
 
-def source_display_matrix(container) -> list[int] | None:
-    """The display matrix (rotation) of the first video frame of an open container, rewound."""
+def source_display_matrix(path: Path) -> list[int] | None:
+    """The display matrix (rotation) of a film's first video frame (its own open of the file: the
+    join's demuxer must not be moved)."""
     from colorize_cli.io.video import display_matrix
 
     try:
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            return display_matrix(frame)
-    except av.FFmpegError:
+        with av.open(str(path)) as c:
+            for frame in c.decode(c.streams.video[0]):
+                return display_matrix(frame)
+    except (av.FFmpegError, IndexError):
         return None
-    finally:
-        container.seek(0)
     return None
 
 

@@ -13,7 +13,7 @@ from colorize_cli.results import ItemResult, error_text
 
 
 def process_item(session, item, options: RunOptions, on_frames: Callable | None = None,
-                 replace: bool = False, ahead=None, expect: str | None = None) -> ItemResult:
+                 replace: bool = False, ahead=None, expect: str | None = None, hints=None) -> ItemResult:
     """Colorize `item` (a WorkItem); `replace` lets a job redo an output that it wrote itself.
     `ahead`: for a photo, a Future of `photo_work(session, item, options)` started earlier (the
     runner's look-ahead); its error, if any, fails this item as it would have here. `expect`: the
@@ -28,7 +28,7 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
     t0 = time.perf_counter()
     try:
         if item.kind == "image":
-            _photo(session, item, options, res, ahead, expect)
+            _photo(session, item, options, res, ahead, expect, hints)
         else:
             stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames)
             res.frames = stats.frames
@@ -39,7 +39,7 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
     return res.timed(time.perf_counter() - t0)
 
 
-def photo_work(session, item, options: RunOptions) -> tuple:
+def photo_work(session, item, options: RunOptions, hints=None) -> tuple:
     """The part of a photo that writes nothing: decode and colorize. Returns (photo, rgb, stage
     seconds). Safe to run in another thread beside the item before it (the runner's look-ahead)."""
     from colorize_cli.io.image import MAX_PIXELS, output_format, read_photo
@@ -57,17 +57,20 @@ def photo_work(session, item, options: RunOptions) -> tuple:
     photo.fingerprint = before        # the bytes this photo was decoded from
     t1 = time.perf_counter()
     parts: dict = {}
-    rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts, photo.gray)
+    if hints is not None:
+        hints.check_size(photo.rgb.shape[1], photo.rgb.shape[0])
+    rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts, photo.gray, hints=hints)
     return photo, rgb, {"decode": t1 - t, "infer": time.perf_counter() - t1, **parts}
 
 
-def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expect: str | None = None) -> None:
+def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expect: str | None = None,
+           hints=None) -> None:
     from colorize_cli.errors import MediaError
     from colorize_cli.io.image import write_photo
 
-    photo, rgb, seconds = ahead.result() if ahead is not None else photo_work(session, item, options)
+    photo, rgb, seconds = ahead.result() if ahead is not None else photo_work(session, item, options, hints)
     if expect and photo.fingerprint != expect and ahead is not None:
-        photo, rgb, seconds = photo_work(session, item, options)    # read ahead of a replacement: again
+        photo, rgb, seconds = photo_work(session, item, options, hints)    # read ahead of a replacement: again
     if expect and photo.fingerprint != expect:
         raise MediaError(f"{item.source}: changed on disk while it was being colorized; not written "
                          f"(the next run colorizes the new file)")
@@ -75,6 +78,8 @@ def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expe
     write_photo(item.output, rgb, photo, options.overwrite)
     res.frames = 1
     res.warnings.extend(photo.notes)
+    if hints is not None:
+        res.warnings.append(f"{hints.describe()} from {hints.source}")
     res.stage_ms = {**{k: _ms(v) for k, v in seconds.items()}, "encode": _ms(time.perf_counter() - t)}
 
 
