@@ -134,6 +134,46 @@ def evaluate(predictors: dict, images: list[tuple[str, np.ndarray]], timing_batc
     return rows
 
 
+def hint_points(true8: np.ndarray, k: int, seed: int) -> list:
+    """k random true-colour points of an image (the `--hints` protocol): seeded positions at least
+    3 pixels from the border, each with the truth's 7x7 mean colour, radius 3."""
+    rng = np.random.default_rng(seed)
+    h, w = true8.shape[:2]
+    out = []
+    for _ in range(k):
+        y, x = int(rng.integers(3, h - 3)), int(rng.integers(3, w - 3))
+        rgb = true8[y - 3:y + 4, x - 3:x + 4].reshape(-1, 3).mean(0)
+        out.append((x, y, tuple(int(round(c)) for c in rgb), 3))
+    return out
+
+
+def evaluate_hints(predictors: dict, images: list[tuple[str, np.ndarray]], ks: list[int]) -> dict:
+    """Rows "MODEL, k hints" for each k: the 256x256 metrics with k true-colour points per image
+    (hint_points, seeded by the image's index, so every model gets the same points)."""
+    from colorize_cli.hints import from_points
+
+    rows = {}
+    cases = []
+    for _, full in images:
+        small_true = np.asarray(Image.fromarray(full).resize((SIZE, SIZE), Image.BICUBIC))
+        cases.append((small_true, gray_of(small_true)))
+    for name, pred in predictors.items():
+        if pred is None:
+            continue
+        for k in ks:
+            per, times = [], []
+            for i, (small_true, small_gray) in enumerate(cases):
+                hints = from_points(hint_points(small_true, k, seed=i)) if k else None
+                t = time.perf_counter()
+                out = colorize_rgb(small_gray, pred, hints=hints)
+                times.append(time.perf_counter() - t)
+                per.append(image_metrics(out, small_true))
+            row = {m: float(np.mean([x[m] for x in per])) for m in per[0]}
+            row["ms_batch1"] = 1000 * float(np.median(times))
+            rows[f"{name}, {k} hint{'s' if k != 1 else ''}"] = row
+    return rows
+
+
 @torch.inference_mode()
 def batched_ms(pred, batch: int) -> float:
     L = torch.rand(batch, 1, SIZE, SIZE, device=pred.device) * 100

@@ -19,8 +19,10 @@ from .common import model_options
 @click.option("--video", "videos", multiple=True,
               help="colour clip to make gray and score per temporal mode (repeatable; FOLDER optional)")
 @click.option("--frames", type=int, help="--video: only the first N frames of each clip")
+@click.option("--hints", "hint_counts", help="also score with k random true-colour points per photo, "
+              "e.g. 0,1,2,5,10,20 (seeded positions; the truth's 7x7 mean colour)")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, as_json):
+def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, hint_counts, as_json):
     """MSE/PSNR/SSIM/CF/ΔCF/CIEDE2000/AuC and timing for each model and the gray baseline.
 
     With --video: PSNR, ΔCF, warp error and CDC per clip for per-frame output, ema and flow.
@@ -52,6 +54,19 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, as_json):
     for name in models.split(","):
         predictors[name] = Colorizer(name.strip(), engine, batch_size=16).predictor
     rows = evaluate(predictors, images)
+    if hint_counts:
+        from colorize_cli.evaluate import evaluate_hints
+
+        try:
+            ks = sorted({int(k) for k in hint_counts.split(",") if k.strip()})
+        except ValueError:
+            raise UsageError(f"--hints {hint_counts!r}: give counts like 0,2,10") from None
+        if not ks or min(ks) < 0 or max(ks) > 1000:
+            raise UsageError(f"--hints {hint_counts!r}: counts from 0 to 1000")
+        gray_psnr = rows["gray (a=b=0)"]["psnr"]
+        for name, row in evaluate_hints(predictors, images, ks).items():
+            row["gain_db"] = row["psnr"] - gray_psnr
+            rows[name] = row
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:

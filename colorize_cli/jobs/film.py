@@ -34,6 +34,7 @@ class SegmentedFilm:
         self.waiting = {s.index for s in self.todo}
         self.errors: list[str] = []
         self.frames_done = 0
+        self.hints = None          # colorize_cli.hints.Hints of the film (local runs)
 
     def part(self, seg):
         return segment_path(self.folder, seg, self.item.output)
@@ -85,7 +86,7 @@ def run_film_locally(session, film: SegmentedFilm, on_frames=None) -> ItemResult
         t = time.perf_counter()
         try:
             stats = colorize_film(session, film.item.source, film.part(seg), film.options, overwrite=True,
-                                  window=film.window(seg), segment=True)
+                                  window=film.window(seg), segment=True, hints=film.hints)
         except ColorizeError as e:
             film.failed(seg, e)
             break       # the film fails; later segments would be thrown away by the join anyway

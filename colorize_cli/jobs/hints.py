@@ -54,8 +54,33 @@ def _check(h: Hints, item) -> None:
     if h.points or h.image is not None:
         raise UsageError(f"{h.source}: {item.source} is a film: its hints go under \"frames\" "
                          f"({{\"frames\": {{\"0\": [[x, y, \"#rrggbb\"]]}}}})")
-    raise UsageError(f"{h.source}: hints for films are not applied yet by this version; "
-                     f"nothing was colorized (remove the file or run the film without --hints)")
+    h.check_size(*_film_size(item.source))
+    h.check_frames(*_film_length(item.source))
+
+
+def _film_size(path: Path) -> tuple[int, int]:
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            v = c.streams.video[0]
+            return v.width, v.height
+    except (av.FFmpegError, IndexError, OSError):
+        return 1 << 30, 1 << 30     # unreadable: the item fails with its own line when it runs
+
+
+def _film_length(path: Path) -> tuple[int, float | None]:
+    """(frames, seconds) as the container declares them (0 / None when it does not say)."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            v = c.streams.video[0]
+            seconds = float(v.duration * v.time_base) if v.duration else \
+                (c.duration / av.time_base if c.duration else None)
+            return v.frames or 0, seconds
+    except (av.FFmpegError, IndexError, OSError):
+        return 0, None
 
 
 def _photo_size(path: Path) -> tuple[int, int]:

@@ -281,7 +281,8 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             claim = before_publish.set(lambda tmp, final, it=item, f=fp: manifest.claim(it.source, final, tmp, f))
             try:
                 if item.kind == "video" and options.segment_seconds:
-                    res = _film(session, item, options, manifest, fp, config, plan.root, owned, on_frames)
+                    res = _film(session, item, options, manifest, fp, item_config, plan.root, owned, on_frames,
+                                plan.hints.get(item.source))
                 else:
                     res = process_item(session, item, options, on_frames, replace=owned, ahead=started,
                                        expect=fp, hints=plan.hints.get(item.source))
@@ -296,11 +297,12 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             manifest.close()
 
 
-def _film(session, item, options, manifest, fp, config, root, owned, on_frames) -> ItemResult:
+def _film(session, item, options, manifest, fp, config, root, owned, on_frames, hints=None) -> ItemResult:
     from colorize_cli.jobs.film import SegmentedFilm, run_film_locally
 
     try:
         film = SegmentedFilm(item, options, manifest, fp, config, root, replace=owned)
+        film.hints = hints
     except (ColorizeError, OSError) as e:
         return ItemResult.of(item, "failed", error=error_text(item, e))
     return run_film_locally(session, film, on_frames)

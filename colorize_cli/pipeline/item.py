@@ -30,7 +30,9 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
         if item.kind == "image":
             _photo(session, item, options, res, ahead, expect, hints)
         else:
-            stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames)
+            stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames, hints=hints)
+            if hints is not None:
+                res.warnings.append(f"{hints.describe()} from {hints.source}, carried through their shots")
             res.frames = stats.frames
             res.stage_ms = {k: _ms(v) for k, v in stats.stage_s.items()}
             res.warnings.extend(stats.warnings + session.engine.notes)
@@ -84,7 +86,7 @@ def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expe
 
 
 def colorize_film(session, source: Path, output: Path, options: RunOptions, *, overwrite: bool | None = None,
-                  window=None, segment: bool = False, on_frames: Callable | None = None):
+                  window=None, segment: bool = False, on_frames: Callable | None = None, hints=None):
     """The one video set-up (encoder settings, smoother, stages) used by whole films, segments
     and the benchmark. `window` = (start, end, warm_start) pts for a segment; segments are
     written without B-frames and never keep passthrough streams (the join adds them)."""
@@ -98,9 +100,15 @@ def colorize_film(session, source: Path, output: Path, options: RunOptions, *, o
             src.set_window(*window)
         sink = VideoSink(output, src, settings, options.overwrite if overwrite is None else overwrite)
         smoother = make_smoother(options.temporal, options.temporal_strength)
+        hinter = None
+        if hints is not None and hints.frames:
+            from colorize_cli.pipeline.film_hints import FilmHinter, track
+
+            v = src.video
+            hinter = FilmHinter(track(source, hints), v.width, v.height, hints)
         return colorize_video(src, sink, session.predictor, smoother, session.batch_size, on_frames,
                               saturation=options.saturation,
-                              allow_truncated=options.allow_truncated and not segment)
+                              allow_truncated=options.allow_truncated and not segment, hinter=hinter)
 
 
 def _ms(seconds: float) -> float:

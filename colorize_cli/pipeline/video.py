@@ -60,7 +60,11 @@ def _get(q: queue.Queue, stop: threading.Event):
     raise _Stop
 
 
-def _smooth(smoother, L_small: torch.Tensor, ab: torch.Tensor, saturation: float) -> tuple[torch.Tensor, int]:
+def _smooth(smoother, L_small: torch.Tensor, ab: torch.Tensor, saturation: float, hinter=None,
+            pts: list | None = None) -> tuple[torch.Tensor, int]:
+    """Hints (pipeline.film_hints.FilmHinter, by frame pts), then temporal smoothing, then saturation."""
+    if hinter is not None:
+        ab = hinter(L_small, ab, pts)
     cuts = 0
     if smoother is not None:
         before = smoother.cuts
@@ -84,9 +88,9 @@ class ChromaJob:
     def __len__(self) -> int:
         return len(self.L_c)
 
-    def smooth(self, smoother, saturation: float) -> int:
+    def smooth(self, smoother, saturation: float, hinter=None, pts: list | None = None) -> int:
         """Smooth the whole batch once (before any of its frames is made); returns the scene cuts."""
-        ab, cuts = _smooth(smoother, self.small, self.raw_ab, saturation)
+        ab, cuts = _smooth(smoother, self.small, self.raw_ab, saturation, hinter, pts)
         self.ab, self.raw_ab = ab.float().numpy(), None
         return cuts
 
@@ -140,13 +144,14 @@ def chroma_cpu(ys: list, tags: FrameTags, chroma_hw: tuple[int, int], predictor:
 
 
 def chroma_for(frames_y: torch.Tensor, tags: FrameTags, chroma_hw: tuple[int, int],
-               predictor: ChromaPredictor, smoother, saturation: float = 1.0) -> tuple[torch.Tensor, int]:
+               predictor: ChromaPredictor, smoother, saturation: float = 1.0, hinter=None,
+               pts: list | None = None) -> tuple[torch.Tensor, int]:
     """Y' planes (N,1,H,W) integer -> Cb/Cr planes (N,2,ch,cw) as integer code values (torch, any device)."""
     upload = getattr(predictor.engine, "upload", None)
     y = upload(frames_y) if upload else frames_y.to(predictor.device)
     L = luma_to_L(y, tags.bits, tags.full_range)
     L_small, ab = predictor.predict(L)
-    ab, cuts = _smooth(smoother, L_small, ab, saturation)
+    ab, cuts = _smooth(smoother, L_small, ab, saturation, hinter, pts)
     ch, cw = chroma_hw
     L_c = F.adaptive_avg_pool2d(L, (ch, cw)) if (ch, cw) != tuple(L.shape[-2:]) else L
     ab_c = F.interpolate(ab, size=(ch, cw), mode="bilinear", align_corners=False)
@@ -178,9 +183,11 @@ class Predicted:
 
 def colorize_video(source: VideoSource, sink: VideoSink, predictor: ChromaPredictor, smoother=None,
                    batch_size: int = 8, on_frames=None, queue_size: int = 2,
-                   saturation: float = 1.0, allow_truncated: bool = False) -> VideoStats:
-    """Colorize `source` into `sink`. Raises MediaError; the sink is discarded on any failure."""
+                   saturation: float = 1.0, allow_truncated: bool = False, hinter=None) -> VideoStats:
+    """Colorize `source` into `sink`. Raises MediaError; the sink is discarded on any failure.
+    hinter: hints by frame pts (pipeline.film_hints.FilmHinter), applied before the smoothing."""
     job = VideoJob(source, sink, predictor, smoother, batch_size, queue_size, saturation)
+    job.hinter = hinter
     return job.run(on_frames, allow_truncated)
 
 
@@ -203,6 +210,7 @@ class VideoJob:
         self.planes_maker: ChromaPlanes | None = None   # the encode thread's, with its buffers
         self.planes_s = 0.0    # the encode thread's chroma time, added to the infer thread's at the end
         self.stats_lock = threading.Lock()
+        self.hinter = None     # pipeline.film_hints.FilmHinter when the film has hints
 
     # --- stages ------------------------------------------------------------------------------
     def _stage(self, body) -> None:
@@ -273,7 +281,8 @@ class VideoJob:
         else:
             ys = np.stack(ys)
             ys = torch.from_numpy(ys.astype(np.int32) if dt is np.uint16 else ys)[:, None]
-            cbcr, cuts = chroma_for(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation)
+            cbcr, cuts = chroma_for(ys, tags, chroma_hw, self.predictor, self.smoother, self.saturation,
+                                    self.hinter, [p.frame.pts for p in batch])
             cbcr = cbcr.to("cpu").numpy().astype(dt, copy=False)
         times["infer"] = time.perf_counter() - t
         with self.stats_lock:    # lanes finish in any order, from their own threads
@@ -290,7 +299,8 @@ class VideoJob:
         deferred = isinstance(done.cbcr, ChromaJob)
         if deferred:
             ts = time.perf_counter()
-            stats.scene_cuts += done.cbcr.smooth(self.smoother, self.saturation)
+            stats.scene_cuts += done.cbcr.smooth(self.smoother, self.saturation, self.hinter,
+                                                 [p.frame.pts for p in done.items])
             if self.smoother is not None:
                 stats.stage_s["smooth"] += time.perf_counter() - ts
             t = time.perf_counter()
