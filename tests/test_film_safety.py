@@ -41,3 +41,25 @@ def test_crf_0_is_lossless_for_10_and_12_bit(tmp_path, cli, random_weights):
             ya = np.frombuffer(memoryview(x.planes[0]), np.uint16)
             yb = np.frombuffer(memoryview(y.planes[0]), np.uint16)
             assert np.array_equal(ya, yb), (pix, codec, int(np.abs(ya.astype(int) - yb).max()))
+
+
+def test_an_interlaced_source_is_noted(tmp_path, cli, random_weights):
+    import json
+
+    import av
+    import numpy as np
+
+    src = tmp_path / "tff.mkv"
+    with av.open(str(src), "w") as o:
+        v = o.add_stream("libx264", rate=25, options={"x264-params": "tff=1", "preset": "ultrafast"})
+        v.width, v.height, v.pix_fmt = 96, 64, "yuv420p"
+        for i in range(5):
+            f = av.VideoFrame.from_ndarray(np.full((64, 96, 3), i * 30, np.uint8), format="rgb24")
+            f.pts = i
+            for p in v.encode(f):
+                o.mux(p)
+        for p in v.encode():
+            o.mux(p)
+    r = cli("run", src, "-o", tmp_path / "out.mkv", "--weights", random_weights, "--json")
+    assert r.returncode == 0, r.stderr
+    assert any("interlaced" in w for w in json.loads(r.stdout.splitlines()[0])["warnings"])

@@ -232,6 +232,9 @@ class VideoJob:
             if self.tags is None:
                 self.tags = FrameTags.of(frame)
                 self.size = (frame.width, frame.height)
+                if frame.interlaced_frame:     # said, not silently changed
+                    self.stats.warnings.append("interlaced source: written progressive (fields kept woven, "
+                                               "not deinterlaced)")
             elif (frame.width, frame.height) != self.size:   # the encoder would scale it: luma lost
                 w, h = self.size
                 raise MediaError(f"{self.source.path}: the frame size changes from {w}x{h} to "
