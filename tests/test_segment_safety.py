@@ -57,3 +57,24 @@ def test_segmented_mkv_keeps_the_frame_rate(tmp_path, cli, random_weights):
     assert r.returncode == 0, r.stderr
     with av.open(str(src)) as a, av.open(str(tmp_path / "out" / "film.mkv")) as b:
         assert b.streams.video[0].average_rate == a.streams.video[0].average_rate == 24
+
+
+def test_a_loose_segmented_film_leaves_only_its_output_beside_the_input(tmp_path, cli, random_weights,
+                                                                        monkeypatch):
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "films"
+    folder.mkdir()
+    base = make_clip(tmp_path / "base.mkv", frames=36, size=(96, 64), audio=False)
+    src = _short_gop(base, folder / "reel.mkv")
+    r = cli("run", src, "--weights", random_weights, "--segment-seconds", "1")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["reel.mkv", "reel_color.mkv"]
+    assert len(video_frames(folder / "reel_color.mkv")) == 36
+
+
+def test_a_segmented_job_leaves_no_empty_work_folder(tmp_path, cli, random_weights):
+    base = make_clip(tmp_path / "base.mkv", frames=36, size=(96, 64), audio=False)
+    src = _short_gop(base, tmp_path / "film.mkv")
+    r = cli("run", src, "-o", tmp_path / "out", "--weights", random_weights, "--segment-seconds", "1")
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "out" / ".colorize-work").exists()

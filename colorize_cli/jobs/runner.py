@@ -159,6 +159,17 @@ def _open_manifest(root: Path | None, tolerate_damage: bool) -> Manifest | None:
         raise
 
 
+def loose_film_root(output: Path) -> Path:
+    """The job folder of a film run on its own with --segment-seconds: a folder of the cache
+    named after the output, so a rerun of the same command finds its segments again."""
+    import hashlib
+
+    from colorize_cli.files import cache_root, resolved
+
+    tag = hashlib.sha1(os.fsencode(resolved(output))).hexdigest()[:16]
+    return cache_root() / "films" / tag
+
+
 def check_writable(root: Path) -> None:
     """Fail before any work when the output folder cannot be written."""
     import os
@@ -247,8 +258,8 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
 
     settings = session_settings(session, options)
     config = config_hash(settings)
-    if plan.root is None and options.segment_seconds:
-        plan.root = plan.items[0].output.parent  # segments need a manifest and a work folder
+    if plan.root is None and options.segment_seconds:   # segments need a manifest and a work folder:
+        plan.root = loose_film_root(plan.items[0].output)  # in the cache, not beside the user's film
     manifest = open_job(plan, settings, config)
     ahead = LookAhead(session, plan.items, options, plan.hints) \
         if LookAhead.wanted(session, plan.items, options) else None

@@ -199,4 +199,8 @@ def finish_film(source: Path, parts: list[Path], output: Path, folder: Path, ove
 
     frames, _ = join_segments(source, parts, output, overwrite, check)
     shutil.rmtree(folder, ignore_errors=True)
+    try:
+        folder.parent.rmdir()      # the job's .colorize-work, once no other film's parts are in it
+    except OSError:
+        pass
     return frames
