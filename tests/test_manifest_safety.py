@@ -72,3 +72,19 @@ def _root_can_be_denied(tmp_path) -> bool:
         return True
     finally:
         probe.chmod(0o755)
+
+
+def test_status_counts_an_interrupted_item_once(tmp_path):
+    from colorize_cli.jobs.manifest import Manifest
+
+    out = tmp_path / "out"
+    m = Manifest(out)
+    m.set_job(total_items=3)
+    for i, status in enumerate(("done", "running", "failed")):
+        src = tmp_path / f"p{i}.png"
+        src.write_bytes(b"x")
+        m.mark(src, out / f"p{i}.png", "image", "fp", "cfg", status)
+    m.close()
+    m = Manifest(out, readonly=True)
+    s = m.summary()               # nobody holds the lock: the running row's run is gone
+    assert (s["done"], s["failed"], s["interrupted"], s["running"], s["pending"]) == (1, 1, 1, 0, 0)

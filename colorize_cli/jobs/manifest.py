@@ -224,7 +224,7 @@ class Manifest:
         return {"manifest": str(self.path), "total": total, "done": done, "failed": counts.get("failed", 0),
                 "skipped": counts.get("skipped", 0),
                 "running": counts.get("running", 0), "interrupted": counts.get("interrupted", 0),
-                "pending": remaining - counts.get("running", 0),
+                "pending": max(0, remaining - counts.get("running", 0) - counts.get("interrupted", 0)),
                 "frames": frames, "fps": round(fps, 2),
                 "eta_seconds": round(per_item * remaining, 1) if per_item is not None else None,
                 "failures": [{"source": r.source, "error": r.error} for r in self.records()
