@@ -37,3 +37,23 @@ def test_a_long_name_that_fits_is_written(tmp_path, cli, random_weights):
     r = cli("run", src2, "-o", tmp_path / "out2", "--weights", random_weights)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out2" / f"{'y' * 245}.png").is_file()
+
+
+def test_what_a_folder_holds_but_is_not_taken_is_said(tmp_path, cli, random_weights):
+    src = tmp_path / "in"
+    (src / ".trash").mkdir(parents=True)
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(src / "good.png")
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(src / ".hidden.png")
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(src / ".trash" / "old.png")
+    Image.new("RGB", (8, 8)).save(src / "anim.gif")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (src / "linked").symlink_to(elsewhere, target_is_directory=True)
+    r = cli("run", src, "-o", tmp_path / "out", "--weights", random_weights)
+    assert r.returncode == 0, r.stderr
+    notes = [ln for ln in r.stderr.splitlines() if ln.startswith("note:")]
+    assert any("1 GIF file skipped" in n for n in notes), r.stderr
+    assert any("2 hidden" in n for n in notes), r.stderr
+    assert any("linked" in n and "symbolic link to a folder" in n for n in notes), r.stderr
+    r = cli("run", src, "-o", src, "--weights", random_weights)
+    assert r.returncode == 2 and "the output folder is the input folder" in r.stderr

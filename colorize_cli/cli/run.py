@@ -35,6 +35,8 @@ def run(inputs, output, verify, dry_run, ray_address, as_json, **kw):
 
     def on_start(plan, description):
         err_console.print(escape(f"colorize: {len(plan.items)} item(s); {description}"))
+        for note in plan.notes:
+            err_console.print(escape(f"note: {note}"), soft_wrap=True)
         progress.start()
         tasks["all"] = progress.add_task("items", total=len(plan.items), fps="")
         tasks["frames"] = progress.add_task("frames", total=None, fps="")

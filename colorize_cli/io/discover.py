@@ -24,8 +24,37 @@ def _is_partial(path: Path) -> bool:
     return path.name.startswith(".") and ".partial" in path.name
 
 
+UNSUPPORTED = {".gif": "GIF", ".avif": "AVIF", ".heic": "HEIC", ".heif": "HEIF", ".jxl": "JPEG XL",
+               ".jp2": "JPEG 2000"}
+OURS = (".colorize-", "colorize-manifest.sqlite")     # the job's own files: never input, never noted
+
+
+def _skipped_notes(src: Path, found: set, skip: Path) -> list[str]:
+    """What a folder holds that is not taken, said in a few lines (never silently)."""
+    hidden, unsupported, links = 0, {}, []
+    for p in src.rglob("*"):
+        rel = p.relative_to(src)
+        if any(part.startswith(OURS) for part in rel.parts) or _is_partial(p) or resolved(p).is_relative_to(skip):
+            continue
+        if p.is_symlink() and p.is_dir():
+            links.append(str(p))
+        elif any(part.startswith(".") for part in rel.parts):
+            hidden += bool(kind_of(p)) and not p.is_dir()
+        elif p.suffix.lower() in UNSUPPORTED and p not in found:
+            name = UNSUPPORTED[p.suffix.lower()]
+            unsupported[name] = unsupported.get(name, 0) + 1
+    notes = [f"{src}: {n} {kind} file{'s' if n > 1 else ''} skipped (not supported)"
+             for kind, n in sorted(unsupported.items())]
+    if hidden:
+        notes.append(f"{src}: {hidden} hidden photo/film file{'s' if hidden > 1 else ''} skipped "
+                     f"(names or folders starting with '.')")
+    notes += [f"{link}: a symbolic link to a folder, not followed (give its target as an input)" for link in links]
+    return notes
+
+
 def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: str = "_color",
-             output_ext: str | None = None, out_is_folder: bool = False) -> list[WorkItem]:
+             output_ext: str | None = None, out_is_folder: bool = False,
+             notes: list | None = None) -> list[WorkItem]:
     """Expand files and folders into work items.
 
     A folder's tree is mirrored under `out` (default: `<folder>_color` beside it). A single file
@@ -46,6 +75,8 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
             found = sorted(p for p in src.rglob("*") if kind_of(p) and not p.is_dir()
                            and not any(part.startswith(".") for part in p.relative_to(src).parts)
                            and not resolved(p).is_relative_to(skip))
+            if notes is not None:
+                notes += _skipped_notes(src, set(found), skip)
             for p in found:
                 dst = root_out / p.relative_to(src)
                 items.append(WorkItem(p, _with_ext(dst, output_ext), kind_of(p)))

@@ -69,11 +69,12 @@ class Plan:
     conflicts: list[Path] = field(default_factory=list)
     lock: object | None = None     # the job lock, taken early by --reset-manifest; open_job keeps it
     hints: dict = field(default_factory=dict)    # source -> Hints (jobs.hints)
+    notes: list = field(default_factory=list)    # what the inputs hold that is not taken
 
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
               use_manifest=True, reset_manifest=False, dry=False, codec=None, hints=None) -> Plan:
-    from colorize_cli.files import as_path, as_paths
+    from colorize_cli.files import as_path, as_paths, resolved
 
     inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
     out_is_folder = out is not None and os.fsdecode(os.fspath(out)).endswith(("/", os.sep)) \
@@ -84,9 +85,13 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
     if out is not None and Path(out).exists() and not Path(out).is_dir() \
             and (len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)):
         raise UsageError(f"{out}: is a file; a folder or several inputs need an output folder")
-    items = discover(inputs, out, output_ext=output_ext, out_is_folder=out_is_folder)
+    if out is not None and any(Path(i).is_dir() and resolved(Path(i)) == resolved(out) for i in inputs):
+        raise UsageError(f"{out}: the output folder is the input folder; choose another -o")
+    notes: list = []
+    items = discover(inputs, out, output_ext=output_ext, out_is_folder=out_is_folder, notes=notes)
     if not items:
-        raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)))
+        why = f" ({'; '.join(notes)})" if notes else ""
+        raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)) + why)
     if output_ext:
         wrong = [it for it in items if kind_of_ext(output_ext) != it.kind]
         if wrong:
@@ -112,7 +117,7 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
         if lock is not None:
             lock.release()
         raise
-    return Plan(items, root, manifest, conflicts, lock, item_hints)
+    return Plan(items, root, manifest, conflicts, lock, item_hints, notes)
 
 
 def check_outputs(items: list[WorkItem], codec: str | None) -> None:
