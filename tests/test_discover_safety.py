@@ -57,3 +57,17 @@ def test_what_a_folder_holds_but_is_not_taken_is_said(tmp_path, cli, random_weig
     assert any("linked" in n and "symbolic link to a folder" in n for n in notes), r.stderr
     r = cli("run", src, "-o", src, "--weights", random_weights)
     assert r.returncode == 2 and "the output folder is the input folder" in r.stderr
+
+
+def test_a_name_that_is_not_utf8_reads_as_bytes_in_notes(tmp_path, cli, random_weights):
+    import os
+
+    src = tmp_path / "in"
+    src.mkdir()
+    raw = os.fsencode(src) + b"/caf\xff.png"
+    Image.fromarray(np.full((32, 48), 120, np.uint8)).save(os.fsdecode(raw))
+    (src / "bad.png").write_bytes(b"not an image")
+    os.rename(src / "bad.png", os.fsdecode(os.fsencode(src) + b"/\xfe.png"))
+    r = cli("run", src, "-o", tmp_path / "out", "--weights", random_weights)
+    assert r.returncode == 1
+    assert "\\udc" not in r.stderr and "\\xfe.png" in r.stderr, r.stderr

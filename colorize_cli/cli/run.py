@@ -98,14 +98,23 @@ def _print_plan(plan, as_json: bool) -> int:
     return 0
 
 
+def readable(text: str) -> str:
+    """A file name's bytes that are not UTF-8 shown as \\xNN (as the manifest keeps them), not as
+    the lone surrogates Python decodes them to."""
+    import re
+
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return re.sub(r"\\udc([89a-fA-F][0-9a-fA-F])", r"\\x\1", text)   # a library's repr() of such a name
+
+
 def _report(results, as_json: bool) -> int:
     done = []
     for res in results:
         done.append(res)
         if res.status == "failed":
-            err_console.print(f"[red]error:[/red] {escape(res.error or 'failed')}", soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {escape(readable(res.error or 'failed'))}", soft_wrap=True)
         for w in res.warnings:
-            err_console.print(f"[yellow]note:[/yellow] {escape(f'{res.source}: {w}')}", soft_wrap=True)
+            err_console.print(f"[yellow]note:[/yellow] {escape(readable(f'{res.source}: {w}'))}", soft_wrap=True)
         if as_json:
             print_json(res.to_dict())
     summary = {s: sum(r.status == s for r in done) for s in ("done", "skipped", "failed")}
