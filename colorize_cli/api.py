@@ -117,7 +117,8 @@ def plan(inputs, out: str | Path | None = None, options: RunOptions | None = Non
     error (missing input, existing outputs that are not the job's) is raised here."""
     o = _run_options(options)
     return make_plan(inputs, out, o.output_ext, o.overwrite, o.skip_existing, use_manifest=use_manifest,
-                     reset_manifest=o.reset_manifest, dry=dry, codec=o.codec, hints=o.hints)
+                     reset_manifest=o.reset_manifest, dry=dry, codec=o.codec, hints=o.hints,
+                     segmented=bool(o.segment_seconds))
 
 
 def dry_run(inputs, out: str | Path | None = None, options: RunOptions | None = None,

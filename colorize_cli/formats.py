@@ -9,7 +9,12 @@ FORMAT_OF_EXT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF",
 SIXTEEN_BIT = {"PNG", "TIFF"}
 ALPHA = {"PNG", "TIFF", "WEBP"}
 # The video encoder a container needs when none is asked for.
-CODEC_FOR_EXT = {".webm": "libvpx-vp9", ".ogv": "libtheora"}
+# AVI and MPEG-PS take their own era's codecs: H.264 in AVI reads back one frame late in FFmpeg
+# (no timestamps in AVI; the H.264 parser assumes a reorder delay), and H.264 in MPEG-PS loses
+# timestamps of frames whose PES packets carry none.
+CODEC_FOR_EXT = {".webm": "libvpx-vp9", ".ogv": "libtheora", ".avi": "mpeg4", ".mpg": "mpeg2video",
+                 ".mpeg": "mpeg2video", ".vob": "mpeg2video", ".m2v": "mpeg2video"}
+QSCALE_CODECS = {"mpeg4", "mpeg2video", "mpeg1video"}      # quality by qscale 1-31: from --crf
 DEFAULT_CODEC = "libx264"
 
 

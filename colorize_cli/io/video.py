@@ -16,7 +16,7 @@ import numpy as np
 
 from colorize_cli.errors import MediaError
 from colorize_cli.files import require_regular
-from colorize_cli.formats import CODEC_FOR_EXT, DEFAULT_CODEC
+from colorize_cli.formats import CODEC_FOR_EXT, DEFAULT_CODEC, QSCALE_CODECS
 from colorize_cli.io.atomic import discard, partial_path, publish
 from colorize_cli.options import RunOptions
 
@@ -27,7 +27,7 @@ PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
 # AVColorSpace values -> our matrix names (unspecified: decided by frame height).
 MATRIX = {1: "bt709", 5: "bt601", 6: "bt601", 9: "bt2020", 10: "bt2020"}
 # Containers that cannot carry B-frames' reordered timestamps: encode without B-frames.
-NO_BFRAMES = {".avi", ".flv", ".mpg", ".mpeg", ".vob", ".m2v"}
+NO_BFRAMES = {".avi", ".flv", ".mpg", ".mpeg", ".vob", ".m2v", ".ts", ".m2ts"}   # TS: B-frames shift every pts
 # Containers that index frames by a constant rate: their time base is 1 / frame rate.
 RATE_TIMED = {".avi", ".mpg", ".mpeg", ".vob", ".m2v"}
 
@@ -316,7 +316,9 @@ class VideoSink:
             rate = src.average_rate or src.guessed_rate or Fraction(25)
             stream = self.container.add_stream(self.codec, rate=rate, options=self._options())
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-            tb = 1 / Fraction(rate) if self.output.suffix.lower() in RATE_TIMED else src.time_base
+            # MPEG-1/2/4 Part 2 take only a frame-rate time base (a segment part of an .mpg film too)
+            timed = self.output.suffix.lower() in RATE_TIMED or self.codec in QSCALE_CODECS
+            tb = 1 / Fraction(rate) if timed else src.time_base
             stream.time_base = tb
             stream.codec_context.time_base = tb
             stream.thread_type = "AUTO"
@@ -344,6 +346,12 @@ class VideoSink:
     def _choose_codec(self, tags: FrameTags) -> tuple[str, str]:
         ext = self.output.suffix.lower()
         codec = self.settings.codec or CODEC_FOR_EXT.get(ext, DEFAULT_CODEC)
+        if not self.settings.codec and self.settings.crf == 0 and codec in QSCALE_CODECS:
+            if ext == ".avi":
+                codec = "ffv1"          # --crf 0 promises exact luma: AVI holds the lossless FFV1
+            else:
+                self.warnings.append(f"--crf 0: {codec} has no lossless mode; written at its finest "
+                                     f"quantiser (use .mkv for an exact copy of the luma)")
         if codec not in av.codecs_available:
             raise MediaError(f"{self.output}: encoder {codec!r} is not available in this PyAV build")
         formats = [f.name for f in (av.Codec(codec, "w").video_formats or [])]
@@ -386,6 +394,9 @@ class VideoSink:
             if self.settings.crf == 0 and self.codec == "libx264":
                 del opts["crf"]         # CRF 0 is lossless only at 8 bits (x264's QP goes below 0 at 10)
                 opts["qp"] = "0"
+        if self.codec in QSCALE_CODECS and self.settings.crf is not None:
+            q = max(1, min(31, round(self.settings.crf / 8)))      # CRF 18 -> 2 (near transparent)
+            opts.update(flags="+qscale", global_quality=str(q * 118), qmin="1")   # 118 = FF_QP2LAMBDA
         if self.codec in ("libx264", "libx265") and self.settings.preset:
             opts["preset"] = self.settings.preset
         no_b = self.settings.no_bframes or self.output.suffix.lower() in NO_BFRAMES

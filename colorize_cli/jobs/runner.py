@@ -73,7 +73,8 @@ class Plan:
 
 
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
-              use_manifest=True, reset_manifest=False, dry=False, codec=None, hints=None) -> Plan:
+              use_manifest=True, reset_manifest=False, dry=False, codec=None, hints=None,
+              segmented=False) -> Plan:
     from colorize_cli.files import as_path, as_paths, resolved
 
     inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
@@ -98,7 +99,7 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
             it = wrong[0]
             raise UsageError(f"{it.source}: a {'film' if it.kind == 'video' else 'photo'} cannot be written "
                              f"as {output_ext} (--format applies to every input)")
-    check_outputs(items, codec)
+    check_outputs(items, codec, segmented)
     root = job_root(inputs, out, out_is_folder) if use_manifest else None
     from colorize_cli.jobs.hints import plan_hints
 
@@ -120,9 +121,12 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
     return Plan(items, root, manifest, conflicts, lock, item_hints, notes)
 
 
-def check_outputs(items: list[WorkItem], codec: str | None) -> None:
+SEGMENT_REFUSED = {".mpg", ".mpeg", ".vob", ".m2v"}   # MPEG-PS: its muxer's delays move a joined film
+
+
+def check_outputs(items: list[WorkItem], codec: str | None, segmented: bool = False) -> None:
     """Refuse, before any model loads, outputs that cannot be written: a film named as a photo
-    (or the reverse), and a container that cannot hold the film's encoder."""
+    (or the reverse), a container that cannot hold the film's encoder, a segmented MPEG-PS film."""
     from colorize_cli.io.video import check_container
 
     checked: set = set()
@@ -133,6 +137,9 @@ def check_outputs(items: list[WorkItem], codec: str | None) -> None:
             raise UsageError(f"{it.output}: a {what} cannot be written as {it.output.suffix} "
                              f"(name the output with a {what} extension)")
         ext = it.output.suffix.lower()
+        if segmented and it.kind == "video" and ext in SEGMENT_REFUSED:
+            raise UsageError(f"{it.output}: --segment-seconds cannot join MPEG-PS ({ext}) films; "
+                             f"write .mkv, .mp4 or .ts, or run the film whole")
         if it.kind == "video" and ext not in checked:
             checked.add(ext)
             check_container(it.output, codec)

@@ -93,6 +93,7 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
     tmp = partial_path(output)
     out = None
     frames = 0
+    output.parent.mkdir(parents=True, exist_ok=True)
     last = None
     try:
         with av.open(str(source)) as src:
@@ -143,6 +144,9 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
                 out.mux(p)
             out.close()
             out = None
+        written = _video_packets(tmp)
+        if written != frames:    # a muxer that drops or merges packets: never published as done
+            raise MediaError(f"{source}: the joined film holds {written} frames of the {frames} colorized")
         if check is not None:
             check(frames, last)
         publish(tmp, output, overwrite)
@@ -170,6 +174,11 @@ def source_display_matrix(path: Path) -> list[int] | None:
     except (av.FFmpegError, IndexError):
         return None
     return None
+
+
+def _video_packets(path: Path) -> int:
+    with av.open(str(path)) as c:
+        return sum(1 for p in c.demux(c.streams.video[0]) if p.size)
 
 
 def declared_frames(path: Path) -> int:
