@@ -20,13 +20,13 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from colorize_cli.errors import MediaError, UsageError
+from colorize_cli.errors import ColorizeError, MediaError, UsageError
 from colorize_cli.io.discover import WorkItem
 from colorize_cli.jobs.dry_run import DryRun, estimate_frames
 from colorize_cli.jobs.runner import Plan, make_plan, run_job
 from colorize_cli.options import DEFAULT_MODEL, ModelOptions, RunOptions
 from colorize_cli.pipeline.session import Session, resolve_model
-from colorize_cli.results import ItemResult
+from colorize_cli.results import DONE_EARLIER, ItemResult
 
 RUNNERS = ("local", "ray")
 
@@ -153,10 +153,31 @@ def run(inputs, out: str | Path | None = None, options: RunOptions | None = None
             on_start(p, f"Ray cluster {address or 'local'}")
         yield from run_on_ray(p, options, model, address, verify=verify)
         return
+    if not verify and _all_done(p, options, model):     # a finished job: say so, load nothing
+        p.manifest.close()
+        for it in p.items:
+            yield ItemResult(str(it.source), str(it.output), it.kind, "skipped",
+                             warnings=[DONE_EARLIER])
+        return
     with Colorizer(options=model) as cz:
         if on_start:
             on_start(p, cz.describe())
         yield from run_job(cz, p, options, on_item, on_frames, verify)
+
+
+def _all_done(p: Plan, options: RunOptions, model: ModelOptions) -> bool:
+    """Every item done and unchanged by the manifest, by the dry run's rule (no model loaded)."""
+    if p.manifest is None:
+        return False
+    from colorize_cli.jobs.config import planned_settings
+    from colorize_cli.jobs.dry_run import planned_state
+    from colorize_cli.jobs.manifest import config_hash
+
+    try:
+        config = config_hash(planned_settings(model, options))
+    except ColorizeError:
+        return False        # the real run reports it
+    return all(planned_state(p, it, options, config) == "done" for it in p.items)
 
 
 __all__ = ["Colorizer", "ItemResult", "RunOptions", "ModelOptions", "MediaError", "DEFAULT_MODEL", "plan",

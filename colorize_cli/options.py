@@ -81,6 +81,8 @@ def probe_encoder(name: str) -> str | None:
     pix = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
     try:
         ctx = av.CodecContext.create(name, "w")
+        if name == "libx265":     # x265 prints its own [info] lines (CRF 28 among them) otherwise
+            ctx.options = {"x265-params": "log-level=error"}
         ctx.width, ctx.height, ctx.pix_fmt = 64, 64, pix
         ctx.time_base = ctx.framerate = Fraction(1, 25)
         frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24").reformat(format=pix)

@@ -40,6 +40,9 @@ class ItemResult:
         return self
 
 
+DONE_EARLIER = "done in an earlier run (manifest)"
+
+
 def error_text(item, exc: BaseException) -> str:
     """The one line an item's failure is reported as; the file named is the one at fault (a full
     disk is the output's problem, an unreadable file the source's)."""

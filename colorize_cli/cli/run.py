@@ -108,15 +108,31 @@ def readable(text: str) -> str:
 
 
 def _report(results, as_json: bool) -> int:
+    from colorize_cli.results import DONE_EARLIER
+
     done = []
+    earlier = 0
+    logged = not show_progress()     # no progress display: a line per finished item, as a log shows it
     for res in results:
         done.append(res)
         if res.status == "failed":
             err_console.print(f"[red]error:[/red] {escape(readable(res.error or 'failed'))}", soft_wrap=True)
+        elif res.status == "done" and logged:
+            rate = f", {res.fps:g} fps" if res.kind == "video" and res.fps else ""
+            what = f"{res.frames} frames" if res.kind == "video" else "photo"
+            err_console.print(escape(readable(f"{res.source} -> {res.output}: {what}{rate}, {res.seconds:.1f} s")),
+                              soft_wrap=True, highlight=False)
         for w in res.warnings:
+            if w == DONE_EARLIER:
+                earlier += 1      # counted, said once below
+                continue
             err_console.print(f"[yellow]note:[/yellow] {escape(readable(f'{res.source}: {w}'))}", soft_wrap=True)
         if as_json:
             print_json(res.to_dict())
+    if earlier == len(done) and done:
+        err_console.print(f"nothing to do: all {earlier} item(s) were done in an earlier run and are unchanged")
+    elif earlier:
+        err_console.print(f"{earlier} item(s) done in an earlier run, unchanged: skipped")
     summary = {s: sum(r.status == s for r in done) for s in ("done", "skipped", "failed")}
     summary["frames"] = sum(r.frames for r in done)
     summary["seconds"] = round(sum(r.seconds for r in done), 3)

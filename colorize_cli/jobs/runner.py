@@ -15,7 +15,7 @@ from colorize_cli.io.atomic import before_publish
 from colorize_cli.io.discover import WorkItem, discover
 from colorize_cli.jobs.lookahead import LookAhead
 from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
-from colorize_cli.results import ItemResult, error_text
+from colorize_cli.results import DONE_EARLIER, ItemResult, error_text
 
 
 def expand_inputs(inputs) -> list[str]:
@@ -236,7 +236,7 @@ def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False)
         return None, ItemResult.of(item, "failed", error=error)
     if manifest.is_done(item.source, item.output, fp, config, verify=verify):
         return None, ItemResult(str(item.source), str(item.output), item.kind, "skipped",
-                                warnings=["done in an earlier run (manifest)"])
+                                warnings=[DONE_EARLIER])
     manifest.mark(item.source, item.output, item.kind, fp, config, "running")
     return fp, None
 

@@ -26,9 +26,10 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
         res.status = "skipped"
         return res
     t0 = time.perf_counter()
+    earlier = 0.0       # a photo computed ahead: its decode and colour seconds, spent before t0
     try:
         if item.kind == "image":
-            _photo(session, item, options, res, ahead, expect, hints)
+            earlier = _photo(session, item, options, res, ahead, expect, hints)
         else:
             stats = colorize_film(session, item.source, item.output, options, on_frames=on_frames, hints=hints)
             if hints is not None:
@@ -38,7 +39,7 @@ def process_item(session, item, options: RunOptions, on_frames: Callable | None 
             res.warnings.extend(stats.warnings + session.engine.notes)
     except Exception as e:   # noqa: BLE001 - a bug or a library failure (or MemoryError) costs this item
         res.fail(error_text(item, e))
-    return res.timed(time.perf_counter() - t0)
+    return res.timed(time.perf_counter() - t0 + earlier)
 
 
 def photo_work(session, item, options: RunOptions, hints=None) -> tuple:
@@ -66,13 +67,17 @@ def photo_work(session, item, options: RunOptions, hints=None) -> tuple:
 
 
 def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expect: str | None = None,
-           hints=None) -> None:
+           hints=None) -> float:
+    """Decode (or take the look-ahead's work), colorize, write; returns the seconds of work done
+    before this call (the look-ahead's), 0 when all of it was done here."""
     from colorize_cli.errors import MediaError
     from colorize_cli.io.image import write_photo
 
     photo, rgb, seconds = ahead.result() if ahead is not None else photo_work(session, item, options, hints)
+    earlier = seconds["decode"] + seconds["infer"] if ahead is not None else 0.0   # network, chroma: inside infer
     if expect and photo.fingerprint != expect and ahead is not None:
         photo, rgb, seconds = photo_work(session, item, options, hints)    # read ahead of a replacement: again
+        earlier = 0.0
     if expect and photo.fingerprint != expect:
         raise MediaError(f"{item.source}: changed on disk while it was being colorized; not written "
                          f"(the next run colorizes the new file)")
@@ -83,6 +88,7 @@ def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expe
     if hints is not None:
         res.warnings.append(f"{hints.describe()} from {hints.source}")
     res.stage_ms = {**{k: _ms(v) for k, v in seconds.items()}, "encode": _ms(time.perf_counter() - t)}
+    return earlier
 
 
 def colorize_film(session, source: Path, output: Path, options: RunOptions, *, overwrite: bool | None = None,

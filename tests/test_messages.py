@@ -1,0 +1,62 @@
+"""What a user reads (issue #28): one line when nothing is left, a line per item in a log, true
+per-item figures, no encoder or tracer chatter."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from conftest import run_cli
+
+
+def _photos(folder, n=4):
+    folder.mkdir()
+    for i in range(n):
+        Image.fromarray(np.full((40, 56), 30 * i + 20, np.uint8)).save(folder / f"p{i}.png")
+    return folder
+
+
+def test_a_finished_job_says_so_in_one_line_and_loads_no_model(tmp_path, cli, random_weights, monkeypatch):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    assert cli("run", src, "-o", out, "--weights", random_weights).returncode == 0
+    from colorize_cli.pipeline import session
+
+    def no_model(*a, **k):
+        raise AssertionError("a model was loaded for a finished job")
+    monkeypatch.setattr(session.Session, "__init__", no_model)
+    r = cli("run", src, "-o", out, "--weights", random_weights)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert "nothing to do: all 4 item(s)" in r.stderr and len(lines) <= 2, r.stderr
+    assert "note:" not in r.stderr
+
+
+def test_without_a_terminal_each_finished_item_is_a_line(tmp_path, cli, random_weights):
+    src = _photos(tmp_path / "in", n=2)
+    r = cli("run", src, "-o", tmp_path / "out", "--weights", random_weights)
+    assert r.returncode == 0
+    for i in range(2):
+        assert any(f"p{i}.png -> " in ln and ln.rstrip().endswith(" s") for ln in r.stderr.splitlines()), r.stderr
+
+
+def test_photos_computed_ahead_report_their_real_time(tmp_path, random_weights):
+    from colorize_cli.api import Colorizer, RunOptions
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (900, 1200), np.uint8)).save(src / "a.png")
+    for i in range(3):
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (900, 1200), np.uint8)).save(src / f"b{i}.png")
+    cz = Colorizer(weights=str(random_weights), engine="cpu", threads=2)
+    res = list(cz.run([src], tmp_path / "out", RunOptions(photos_ahead=2)))
+    for r in res:
+        stages = r.stage_ms["decode"] + r.stage_ms["infer"] + r.stage_ms["encode"]
+        assert r.seconds * 1000 >= 0.9 * stages, (r.source, r.seconds, r.stage_ms)
+
+
+def test_no_x265_chatter_from_the_encoder_probe(tmp_path):
+    r = run_cli("doctor")
+    assert r.returncode == 0
+    assert "x265 [info]" not in r.stderr and "CRF-28" not in r.stderr
