@@ -60,3 +60,12 @@ def test_no_x265_chatter_from_the_encoder_probe(tmp_path):
     r = run_cli("doctor")
     assert r.returncode == 0
     assert "x265 [info]" not in r.stderr and "CRF-28" not in r.stderr
+
+
+def test_models_fits_80_columns(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    r = cli("models")
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert lines and max(len(ln) for ln in lines) <= 80, max(lines, key=len)
+    assert "…" not in r.stdout and any(ln.startswith("lite-unet (default)") for ln in lines)

@@ -9,8 +9,9 @@ from .common import print_json
 
 @cli.command("models")
 @click.option("--json", "as_json", is_flag=True)
-def models_cmd(as_json):
-    """List the models: name, description, parameters, weights."""
+@click.option("--wide", is_flag=True, help="one table row per model (for wide terminals)")
+def models_cmd(as_json, wide):
+    """List the models: name, parameters, render size, weights, and what each is."""
     from colorize_cli.inventory import models
 
     rows = models()
@@ -18,6 +19,22 @@ def models_cmd(as_json):
         for r in rows:
             print_json(r)
         return 0
+    if wide:
+        return _table(rows)
+    import shutil
+    import textwrap
+
+    width = max(40, min(shutil.get_terminal_size((80, 24)).columns, 100))
+    name_w = max(len(r["name"]) + (10 if r["default"] else 0) for r in rows)
+    for r in rows:
+        name = r["name"] + (" (default)" if r["default"] else "")
+        weights = f"weights {r['weights_mb']} MB" if r["weights"] else "no weights"
+        click.echo(f"{name:<{name_w}}  {r['parameters'] / 1e6:5.2f}M params  {r['render_size']:>4} px  {weights}")
+        click.echo(textwrap.fill(r["description"], width, initial_indent="    ", subsequent_indent="    "))
+    return 0
+
+
+def _table(rows) -> int:
     from rich.console import Console
     from rich.table import Column, Table
 
