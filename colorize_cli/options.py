@@ -109,13 +109,15 @@ class RunOptions:
     saturation: float = opt(1.0, "scale the predicted chroma, 0-3 [default: 1]", type=float)
     output_ext: str | None = opt(None, "output extension, e.g. mkv or png (default: as the input)", type=str,
                                  flag="--format", metavar="EXT")
-    max_pixels: int | None = opt(None, "refuse photos larger than this many pixels (decompression bombs)",
+    max_pixels: int | None = opt(None, "refuse photos larger than this many pixels (decompression bombs) "
+                                 "[default: 250000000]",
                                  type=int, output=False)
     photos_ahead: int | None = opt(None, "photos decoded and colorized ahead while the one before is "
                                    "written (CPU engine, 2+ threads) [default: 2; 0: one at a time, the "
                                    "least memory]", type=int, metavar="N", output=False)
     segment_seconds: float | None = opt(None, "do films in keyframe segments of about this length, at least "
-                                        "1 s (resumable per segment)", type=float, metavar="SECONDS")
+                                        "1 s (resumable per segment) [default: whole films]", type=float,
+                                        metavar="SECONDS")
     reset_manifest: bool = opt(False, "set a damaged job manifest aside (kept as .damaged-TIME) and start "
                                "its record afresh", type=bool, output=False)
     hints: str | None = opt(None, "colour hints: a hint file for one input, or a folder holding "

@@ -39,7 +39,7 @@ def check_sheet_output(source: str | Path, output: str | Path, overwrite: bool) 
     return fmt
 
 
-def sample_frames(path: Path, count: int) -> list[np.ndarray]:
+def sample_frames(path: Path, count: int, labels: list | None = None) -> list[np.ndarray]:
     """`count` frames spread evenly over a film, decoded by seeking."""
     try:
         with av.open(str(path)) as c:
@@ -55,6 +55,9 @@ def sample_frames(path: Path, count: int) -> list[np.ndarray]:
                 for frame in c.decode(stream):
                     if frame.time is None or frame.time >= target - 1e-3 or not duration:
                         out.append(frame.to_ndarray(format="rgb24"))
+                        if labels is not None:
+                            t = float(frame.time or 0)
+                            labels.append(f"{int(t // 60)}:{t % 60:05.2f}  {path.name}")
                         break
             return out
     except av.EOFError:
@@ -63,19 +66,24 @@ def sample_frames(path: Path, count: int) -> list[np.ndarray]:
         raise MediaError(f"{path}: cannot sample frames ({e})") from None
 
 
-def sample_images(source: str | Path, count: int) -> list[np.ndarray]:
+def sample_images(source: str | Path, count: int, labels: list | None = None) -> list[np.ndarray]:
+    """Frames spread over a film, the first photos of a folder, or one photo; `labels` (a list)
+    receives each one's name (and a film frame's time)."""
+    labels = [] if labels is None else labels
     source = Path(source)
     if source.is_dir():
         items = [it for it in discover([source]) if it.kind == "image"][:count]  # sources only
         if not items:
             raise UsageError(f"{source}: no photos found")
+        labels += [str(it.source.relative_to(source)) for it in items]
         return [_to8(read_photo(it.source).rgb) for it in items]
     if not source.exists() and not source.is_symlink():
         raise UsageError(f"{source}: no such file or folder")
     require_regular(source)          # a FIFO would block for ever
     if kind_of(source) == "image":
+        labels.append(source.name)
         return [_to8(read_photo(source).rgb)]
-    frames = sample_frames(source, count)
+    frames = sample_frames(source, count, labels)
     if not frames:
         raise MediaError(f"{source}: no frames could be decoded")
     return frames
@@ -85,19 +93,33 @@ def _to8(rgb: np.ndarray) -> np.ndarray:
     return (rgb >> 8).astype(np.uint8) if rgb.dtype == np.uint16 else rgb
 
 
+LABEL = 16      # pixels of the caption strip above each row
+
+
 def contact_sheet(pairs: list[tuple[np.ndarray, np.ndarray]], output: str | Path, width: int = 384,
-                  fmt: str = "PNG", overwrite: bool = False) -> None:
+                  fmt: str = "PNG", overwrite: bool = False, labels: list | None = None,
+                  model: str | None = None) -> None:
+    """gray | colour rows; with `labels`, each row has a caption: its name (and time) over the
+    gray, "colour: MODEL" over the colour."""
+    from PIL import ImageDraw
+
     rows = []
     for gray, colour in pairs:
         h = round(gray.shape[0] * width / gray.shape[1])
         g = Image.fromarray(gray).convert("L").convert("RGB").resize((width, h), Image.BILINEAR)
         c = Image.fromarray(colour).resize((width, h), Image.BILINEAR)
         rows.append((g, c))
+    cap = LABEL if labels else 0
     W = 2 * width + 12
-    H = sum(g.height + 6 for g, _ in rows) + 6
+    H = sum(g.height + 6 + cap for g, _ in rows) + 6
     sheet = Image.new("RGB", (W, H), (24, 24, 24))
+    draw = ImageDraw.Draw(sheet)
     y = 6
-    for g, c in rows:
+    for i, (g, c) in enumerate(rows):
+        if cap:
+            draw.text((6, y + 2), f"gray: {labels[i] if i < len(labels) else ''}"[:width // 6], fill=(220, 220, 220))
+            draw.text((10 + width, y + 2), f"colour: {model or ''}"[:width // 6], fill=(220, 220, 220))
+            y += cap
         sheet.paste(g, (4, y))
         sheet.paste(c, (8 + width, y))
         y += g.height + 6

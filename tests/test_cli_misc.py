@@ -47,13 +47,13 @@ def test_preview_film_and_folder(tmp_path, cli, random_weights):
             "--weights", random_weights)
     assert r.returncode == 0, r.stderr
     sheet = Image.open(tmp_path / "sheet.png")
-    assert sheet.width == 212 and sheet.height == 4 * (75 + 6) + 6
+    assert sheet.width == 212 and sheet.height == 4 * (75 + 6 + 16) + 6    # a 16-px caption a row
     photos = tmp_path / "photos"
     photos.mkdir()
     for i in range(3):
         Image.new("L", (80, 40), 40 * i).save(photos / f"{i}.png")
     r = cli("preview", photos, "-o", tmp_path / "p.png", "--width", "80", "--weights", random_weights)
-    assert r.returncode == 0 and Image.open(tmp_path / "p.png").height == 3 * (40 + 6) + 6
+    assert r.returncode == 0 and Image.open(tmp_path / "p.png").height == 3 * (40 + 6 + 16) + 6
 
 
 def test_models_and_doctor_json(cli):

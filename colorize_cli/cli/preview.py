@@ -22,9 +22,10 @@ def preview(input, output, frames, width, overwrite, **kw):
 
     fmt = check_sheet_output(input, output, overwrite)      # before any model or file is opened
     options = make(ModelOptions, kw)
-    images = sample_images(input, frames)
+    labels: list = []
+    images = sample_images(input, frames, labels)
     cz = Colorizer(options=options)
     pairs = [(img, cz.colorize_array(img)) for img in images]
-    contact_sheet(pairs, output, width, fmt, overwrite)
+    contact_sheet(pairs, output, width, fmt, overwrite, labels, cz.spec.name)
     click.echo(output)
     return 0
