@@ -164,6 +164,28 @@ def photos(model_name: str, engine_name: str, n: int = 20, threads: int | None =
             "busy_photos_per_s": round(busy_rate, 2), "busy_vs_idle": round(busy_rate / idle_rate, 2)}
 
 
+def hints_cost(model_name: str, engine_name: str, counts=(0, 2, 20), size=(1152, 864)) -> dict:
+    """ms per photo (a 1-megapixel synthetic photo, whole photo path) with k colour hints, each k
+    timed in the same run; ratio = time with k hints / automatic time."""
+    from colorize_cli.api import Colorizer
+    from colorize_cli.hints import from_points
+
+    w, h = size
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:h, 0:w]
+    gray = (128 + 60 * np.sin(x / 37.0) * np.cos(y / 53.0) + rng.normal(0, 6, (h, w))).clip(0, 255).astype(np.uint8)
+    cz = Colorizer(model_name, engine_name, batch_size=1)
+    out = {"photo": f"{w}x{h}", "ms": {}}
+    for k in counts:
+        pts = [(int(rng.integers(0, w)), int(rng.integers(0, h)), tuple(int(c) for c in rng.integers(0, 255, 3)))
+               for _ in range(k)]
+        hints = from_points(pts) if k else None
+        out["ms"][k] = round(1000 * _timeit(lambda: cz.colorize_array(gray, hints=hints), warmup=1, min_runs=3), 1)
+    base = out["ms"][counts[0]]
+    out["ratio"] = {k: round(v / base, 2) for k, v in out["ms"].items()}
+    return out
+
+
 def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int = 25) -> Path:
     """A gray clip with moving texture (enough detail that the encoder does real work)."""
     rng = np.random.default_rng(0)

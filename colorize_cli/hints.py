@@ -191,13 +191,30 @@ def draw(hints: Hints, width: int, height: int, w: int, h: int, points: list[Poi
         weight[mask] = 1.0
         return rgb, weight
     sx, sy = w / width, h / height
-    yy, xx = np.mgrid[0:h, 0:w]
     for p in hints.points if points is None else points:
         cx, cy = (p.x + 0.5) * sx - 0.5, (p.y + 0.5) * sy - 0.5
         r = max(p.radius * min(sx, sy), 0.5)
+        x0, x1 = max(0, int(np.floor(cx - r))), min(w, int(np.ceil(cx + r)) + 1)
+        y0, y1 = max(0, int(np.floor(cy - r))), min(h, int(np.ceil(cy + r)) + 1)
+        yy, xx = np.mgrid[y0:y1, x0:x1]             # the disc's box only
         disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
         if not disc.any():
-            disc[min(h - 1, max(0, round(cy))), min(w - 1, max(0, round(cx)))] = True
-        rgb[disc] = np.array(p.rgb, np.float32) / 255.0
-        weight[disc] = 1.0
+            y, x = min(h - 1, max(0, round(cy))), min(w - 1, max(0, round(cx)))
+            y0, x0, disc = y, x, np.ones((1, 1), bool)
+            y1, x1 = y + 1, x + 1
+        rgb[y0:y1, x0:x1][disc] = np.array(p.rgb, np.float32) / 255.0
+        weight[y0:y1, x0:x1][disc] = 1.0
     return rgb, weight
+
+
+def hint_ab(rgb: np.ndarray, weight: np.ndarray, rgb_to_lab) -> np.ndarray:
+    """The a, b (2, h, w) of drawn hint colours (zero where there is no hint); only hinted
+    pixels are converted. rgb_to_lab: colorspace.rgb_to_lab (torch, N3HW in 0-1)."""
+    import torch
+
+    out = np.zeros((2, *weight.shape), np.float32)
+    mask = weight > 0
+    if mask.any():
+        pix = torch.from_numpy(np.ascontiguousarray(rgb[mask].T))[None, :, :, None]
+        out[:, mask] = rgb_to_lab(pix)[0, 1:, :, 0].numpy()
+    return out

@@ -35,7 +35,7 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     import torch
 
     from colorize_cli.api import ModelOptions, resolve_model
-    from colorize_cli.bench import chroma_path, end_to_end, inference, photos, smoothing
+    from colorize_cli.bench import chroma_path, end_to_end, hints_cost, inference, photos, smoothing
     from colorize_cli.bench import startup as startup_times
 
     o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
@@ -71,6 +71,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     if n_photos:
         err_console.print(f"{n_photos} photos, idle and beside a busy process ...")
         report["photos"] = photos(model, engine, n_photos)
+        err_console.print("colour hints: a 1 MP photo with 0, 2 and 20 points ...")
+        report["hints"] = hints_cost(model, engine)
     for v in videos:
         err_console.print(f"end-to-end {v} ...")
         report["end_to_end"] += end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v,
@@ -94,6 +96,10 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
                    f"{p['per_photo_ms']} ms each; one at a time (--photos-ahead 0) {p['serial_photos_per_s']} "
                    f"photos/s, {p['serial_per_photo_ms']} ms each, stage ms {p['stage_ms']}; beside a busy "
                    f"process {p['busy_photos_per_s']} photos/s")
+    if "hints" in report:
+        hc = report["hints"]
+        click.echo(f"colour hints on a {hc['photo']} photo: " + ", ".join(
+            f"{k} points {ms} ms ({hc['ratio'][k]}x)" for k, ms in hc["ms"].items()))
     for c in report["chroma_path"]:
         more = f", {c['chroma_ms_all_cores']} on {c['cores']} threads" if "chroma_ms_all_cores" in c else ""
         click.echo(f"chroma path alone at {c['clip_height']}p (Y' -> L, L at the 4:2:0 sites, network input, "

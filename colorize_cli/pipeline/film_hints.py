@@ -155,7 +155,7 @@ class FilmHinter:
 
     def __call__(self, L_small: torch.Tensor, ab: torch.Tensor, pts: list) -> torch.Tensor:
         from colorize_cli.colorspace import rgb_to_lab
-        from colorize_cli.hints import draw
+        from colorize_cli.hints import draw, hint_ab
         from colorize_cli.pipeline.hints import apply_hints
 
         if not any(p in self.by_pts for p in pts):
@@ -167,8 +167,7 @@ class FilmHinter:
             if not points:
                 continue
             rgb, weight = draw(self.source, self.width, self.height, w, h, points=points)
-            hint_ab = rgb_to_lab(torch.from_numpy(rgb).permute(2, 0, 1)[None])[0, 1:].numpy()
             L = L_small[i, 0].float().cpu().numpy()
-            fixed = apply_hints(L, ab[i].float().cpu().numpy(), hint_ab, weight)
+            fixed = apply_hints(L, ab[i].float().cpu().numpy(), hint_ab(rgb, weight, rgb_to_lab), weight)
             out[i] = torch.from_numpy(fixed).to(ab.device, ab.dtype)
         return out

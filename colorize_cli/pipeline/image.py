@@ -21,7 +21,7 @@ HINT_SIZE = 256   # hints are applied with the chroma at this short side (or the
 def hinted_ab(L: np.ndarray, a: np.ndarray, b: np.ndarray, hints) -> tuple[np.ndarray, np.ndarray]:
     """The predicted a, b (h, w) with `hints` (colorize_cli.hints.Hints) applied, at the hint size:
     L is the full-resolution lightness (H, W). Without hints, a and b are returned as they are."""
-    from colorize_cli.hints import draw
+    from colorize_cli.hints import draw, hint_ab
     from colorize_cli.pipeline.hints import apply_hints
 
     if hints is None or hints.count == 0:
@@ -33,8 +33,7 @@ def hinted_ab(L: np.ndarray, a: np.ndarray, b: np.ndarray, hints) -> tuple[np.nd
     ab = np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (ww, hh), interpolation=cv2.INTER_LINEAR)
                    for c in (a, b)])
     rgb, weight = draw(hints, W, H, ww, hh)
-    hint_ab = rgb_to_lab(torch.from_numpy(rgb).permute(2, 0, 1)[None])[0, 1:].numpy()
-    out = apply_hints(Lw.astype(np.float32), ab, hint_ab, weight)
+    out = apply_hints(Lw.astype(np.float32), ab, hint_ab(rgb, weight, rgb_to_lab), weight)
     return np.ascontiguousarray(out[0]), np.ascontiguousarray(out[1])
 
 
