@@ -270,9 +270,9 @@ def test_photos_computed_ahead_are_written_in_order_and_equal_to_one_at_a_time(t
     threads_seen: list = []
     work = item_module.photo_work
 
-    def spy(session, item, options):
+    def spy(session, item, options, *more):
         threads_seen[-1].append(threading.current_thread().name)
-        return work(session, item, options)
+        return work(session, item, options, *more)
 
     monkeypatch.setattr(item_module, "photo_work", spy)
     outs = {}
@@ -308,8 +308,8 @@ def test_a_photo_replaced_after_the_look_ahead_read_it_is_colorized_from_the_new
     work = item_module.photo_work
     replaced = []
 
-    def spy(session, item, options):
-        out = work(session, item, options)
+    def spy(session, item, options, *more):
+        out = work(session, item, options, *more)
         if item.source.name == "p2.png" and threading.current_thread().name.startswith("photo") and not replaced:
             Image.fromarray(np.full((48, 64), 210, np.uint8)).save(item.source)   # replaced after the read
             replaced.append(True)
