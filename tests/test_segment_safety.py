@@ -78,3 +78,15 @@ def test_a_segmented_job_leaves_no_empty_work_folder(tmp_path, cli, random_weigh
     r = cli("run", src, "-o", tmp_path / "out", "--weights", random_weights, "--segment-seconds", "1")
     assert r.returncode == 0, r.stderr
     assert not (tmp_path / "out" / ".colorize-work").exists()
+
+
+def test_a_segmented_film_reports_its_stages_and_threads(tmp_path, random_weights):
+    from colorize_cli.api import Colorizer, RunOptions
+
+    base = make_clip(tmp_path / "base.mkv", frames=36, size=(96, 64), audio=False)
+    src = _short_gop(base, tmp_path / "film.mkv")
+    with Colorizer(weights=str(random_weights), engine="cpu", threads=2) as cz:
+        (res,) = list(cz.run([src], tmp_path / "out", RunOptions(segment_seconds=1.0)))
+    assert res.status == "done", res.error
+    assert res.threads == 2
+    assert res.stage_ms.get("decode", 0) > 0 and res.stage_ms.get("encode", 0) > 0 and res.stage_ms["infer"] > 0

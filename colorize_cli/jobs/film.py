@@ -81,6 +81,7 @@ def run_film_locally(session, film: SegmentedFilm, on_frames=None) -> ItemResult
     """Every segment still to do, one after the other in this process, then the join."""
     from colorize_cli.pipeline.item import colorize_film
 
+    stage_s: dict = {}
     for seg in film.todo:
         film.started(seg)
         t = time.perf_counter()
@@ -91,6 +92,11 @@ def run_film_locally(session, film: SegmentedFilm, on_frames=None) -> ItemResult
             film.failed(seg, e)
             break       # the film fails; later segments would be thrown away by the join anyway
         film.finished(seg, stats.frames, time.perf_counter() - t)
+        for k, v in stats.stage_s.items():      # the film's stages: the sum over its segments
+            stage_s[k] = stage_s.get(k, 0.0) + v
         if on_frames:
             on_frames(stats.frames)
-    return film.join()
+    res = film.join()
+    res.threads = session.threads
+    res.stage_ms = {k: round(1000 * v, 1) for k, v in stage_s.items()}
+    return res
