@@ -130,9 +130,12 @@ def dry_run(inputs, out: str | Path | None = None, options: RunOptions | None = 
     from colorize_cli.jobs.manifest import config_hash
 
     options, model = _run_options(options), _model_options(model)
+    from colorize_cli.jobs import speed
+
     p = plan(inputs, out, options, dry=True)
-    config = config_hash(planned_settings(model, options)) if p.manifest is not None else None
-    return dry(p, options, config)
+    settings = planned_settings(model, options)
+    config = config_hash(settings) if p.manifest is not None else None
+    return dry(p, options, config, speed.fps(settings["model"], settings["engine"]))
 
 
 def run(inputs, out: str | Path | None = None, options: RunOptions | None = None,

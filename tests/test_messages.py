@@ -69,3 +69,13 @@ def test_models_fits_80_columns(cli, monkeypatch):
     lines = r.stdout.splitlines()
     assert lines and max(len(ln) for ln in lines) <= 80, max(lines, key=len)
     assert "…" not in r.stdout and any(ln.startswith("lite-unet (default)") for ln in lines)
+
+
+def test_a_dry_run_on_a_new_folder_estimates_from_earlier_jobs(tmp_path, cli, random_weights, monkeypatch):
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path / "cache"))
+    src = _photos(tmp_path / "in")
+    r = cli("run", src, "-o", tmp_path / "new0", "--dry-run", "--weights", random_weights)
+    assert "time unknown" in r.stdout
+    assert cli("run", src, "-o", tmp_path / "out", "--weights", random_weights).returncode == 0
+    r = cli("run", src, "-o", tmp_path / "new", "--dry-run", "--weights", random_weights)
+    assert r.returncode == 0 and "fps (from earlier jobs on this machine)" in r.stdout, r.stdout

@@ -89,7 +89,7 @@ def _print_plan(plan, as_json: bool) -> int:
     if not s["to_do"]:
         eta = "nothing to do"
     elif s["fps"]:
-        eta = f"~{s['estimated_seconds']} s at {s['fps']} fps (from the manifest)"
+        eta = f"~{s['estimated_seconds']} s at {s['fps']} fps (from {s['fps_from']})"
     else:
         eta = "time unknown until a first run measures this machine"
     out.write(f"{s['items']} item(s): {s['new']} new, {s['redo']} to redo, {s['done']} done, {s['skip']} skipped, "

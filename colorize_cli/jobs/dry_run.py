@@ -54,7 +54,9 @@ class DryRun:
     summary: dict     # counts, frames to do, the manifest, an estimate from its measured fps
 
 
-def dry_run(plan, options, config: str | None = None) -> DryRun:
+def dry_run(plan, options, config: str | None = None, machine_fps: float | None = None) -> DryRun:
+    """machine_fps: this machine's speed for the model from earlier jobs (jobs.speed), used when
+    the job's own manifest has none."""
     manifest = plan.manifest
     past = manifest.summary() if manifest is not None else None
     rows, total_frames, unknown = [], 0, 0
@@ -69,12 +71,13 @@ def dry_run(plan, options, config: str | None = None) -> DryRun:
         rows.append({"source": str(it.source), "output": str(it.output), "kind": it.kind,
                      "frames": frames, "state": state,
                      "hints": f"{hints.describe()} from {hints.source}" if hints else None})
-    fps = past["fps"] if past and past["fps"] else None
+    fps = past["fps"] if past and past["fps"] else machine_fps
+    source = "the manifest" if past and past["fps"] else "earlier jobs on this machine" if fps else None
     counts = {s: sum(r["state"] == s for r in rows) for s in ("new", "redo", "done", "skip", "conflict")}
     summary = {"items": len(rows), "to_do": counts["new"] + counts["redo"], **counts,
                "existing_outputs": sum(it.output.exists() for it in plan.items),
                "frames": total_frames, "unknown_frames": unknown,
-               "manifest": str(manifest.path) if manifest else None, "fps": fps,
+               "manifest": str(manifest.path) if manifest else None, "fps": fps, "fps_from": source,
                "estimated_seconds": round(total_frames / fps, 1) if fps and total_frames else
                (0.0 if not total_frames and not unknown else None)}
     return DryRun(rows, summary)

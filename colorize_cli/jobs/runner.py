@@ -276,6 +276,8 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
     ahead = LookAhead(session, plan.items, options, plan.hints) \
         if LookAhead.wanted(session, plan.items, options) else None
 
+    measured = [0, 0.0]      # done frames and seconds: this machine's speed record (jobs.speed)
+
     def worth(item) -> bool:   # a cheap guess; admit() below still decides
         if manifest is None:
             return not (options.skip_existing and item.output.exists())
@@ -289,7 +291,9 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             if ahead and item.kind == "image":    # not beside a film: it has the cores to itself
                 ahead.start(i + 1, worth)
             if manifest is None:
-                yield process_item(session, item, options, on_frames, ahead=started, hints=plan.hints.get(item.source))
+                res = process_item(session, item, options, on_frames, ahead=started, hints=plan.hints.get(item.source))
+                _count(measured, res)
+                yield res
                 continue
             foreign = foreign_output(manifest, item, options)
             if foreign is not None:
@@ -312,12 +316,22 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             finally:
                 before_publish.reset(claim)
             record(manifest, item, fp, item_config, res)
+            _count(measured, res)
             yield res
     finally:
         if ahead is not None:
             ahead.close()
         if manifest is not None:
             manifest.close()
+        from colorize_cli.jobs import speed
+
+        speed.record(settings["model"], settings["engine"], *measured)
+
+
+def _count(measured: list, res) -> None:
+    if res.status == "done" and res.frames and res.seconds:
+        measured[0] += res.frames
+        measured[1] += res.seconds
 
 
 def _film(session, item, options, manifest, fp, config, root, owned, on_frames, hints=None) -> ItemResult:
