@@ -108,7 +108,7 @@ def readable(text: str) -> str:
 
 
 def _report(results, as_json: bool) -> int:
-    from colorize_cli.results import DONE_EARLIER
+    from colorize_cli.api import DONE_EARLIER
 
     done = []
     earlier = 0
