@@ -73,7 +73,7 @@ def test_kill_then_resume_gives_identical_outputs(tmp_path, cli, random_weights)
     assert len(rows) == 61 and all(status == "done" for _, status, _, _ in rows)
     from colorize_cli.jobs.manifest import file_sha256
     from pathlib import Path
-    assert all(file_sha256(Path(o)) == sha for _, _, o, sha in rows)
+    assert all(file_sha256(out / o) == sha for _, _, o, sha in rows)   # outputs relative to the job folder
 
 
 def test_rerun_skips_changed_setting_or_input_redone(tmp_path, cli, random_weights):

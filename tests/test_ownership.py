@@ -181,7 +181,7 @@ def test_status_calls_a_dead_runs_items_interrupted_and_a_new_run_redoes_them(tm
     b = _photo(src / "b.png", 1)
     list(cz.run([src], out))
     m = Manifest(out)                                   # a run that died while doing b.png
-    rec = m.get(b)
+    rec = m.get(out / "b.png")                          # rows are keyed by output
     m.mark(b, out / "b.png", "image", fingerprint(b), rec.config, "running")
     s = m.summary()
     assert (s["running"], s["interrupted"]) == (0, 1)   # nobody holds the job's lock: not running
@@ -189,7 +189,7 @@ def test_status_calls_a_dead_runs_items_interrupted_and_a_new_run_redoes_them(tm
     (out / "b.png").unlink()
     assert _statuses(cz.run([src], out)) == {"a.png": "skipped", "b.png": "done"}
     m = Manifest(out)
-    assert m.summary()["interrupted"] == 0 and m.get(b).status == "done"
+    assert m.summary()["interrupted"] == 0 and m.get(out / "b.png").status == "done"
     m.close()
 
 

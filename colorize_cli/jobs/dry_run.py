@@ -37,7 +37,7 @@ def planned_state(plan, item, options, config: str | None) -> str:
     foreign = foreign_output(manifest, item, options)     # the real run's rule, not a copy of it
     if foreign is not None:
         return "skip" if foreign.status == "skipped" else "conflict"
-    rec = manifest.get(item.source)
+    rec = manifest.get(item.output)
     try:
         fp = fingerprint(item.source)
     except (OSError, ColorizeError):

@@ -216,7 +216,8 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
         raise
     manifest.lock = lock
     manifest.recover()
-    manifest.set_job(config=config, settings=settings, total_items=len(plan.items), started=time.time(), **extra)
+    manifest.set_job(config=config, settings=settings, total_items=len(plan.items), started=time.time(),
+                     outputs=[manifest.okey(it.output) for it in plan.items], **extra)
     return manifest
 
 
@@ -281,7 +282,7 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
     def worth(item) -> bool:   # a cheap guess; admit() below still decides
         if manifest is None:
             return not (options.skip_existing and item.output.exists())
-        rec = manifest.get(item.source)
+        rec = manifest.get(item.output)
         return foreign_output(manifest, item, options) is None and (rec is None or rec.status != "done")
     try:
         for i, item in enumerate(plan.items):
