@@ -79,3 +79,29 @@ def test_a_dry_run_on_a_new_folder_estimates_from_earlier_jobs(tmp_path, cli, ra
     assert cli("run", src, "-o", tmp_path / "out", "--weights", random_weights).returncode == 0
     r = cli("run", src, "-o", tmp_path / "new", "--dry-run", "--weights", random_weights)
     assert r.returncode == 0 and "fps (from earlier jobs on this machine)" in r.stdout, r.stdout
+
+
+def test_progress_in_a_terminal_ends_with_the_summary(tmp_path, cli, random_weights, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from colorize_cli.cli import common, run as run_cmd
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    monkeypatch.setattr(common, "err_console", console)
+    monkeypatch.setattr(run_cmd, "err_console", console)
+    monkeypatch.setattr(run_cmd, "show_progress", lambda: True)
+    src = _photos(tmp_path / "in", n=2)
+    r = cli("run", src, "-o", tmp_path / "out", "--weights", random_weights)
+    assert r.returncode == 0
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue())
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert lines[-1].startswith("done 2"), lines[-3:]          # the summary after the last redraw
+    last_bar = [ln for ln in lines if ln.startswith("p1.png")][-1]
+    assert "1/1" in last_bar and "fps" not in last_bar, last_bar   # a photo's bar ends full, no film fps
+    assert run_cmd.short_name("deepremaster_a-bomb_blast_effects_part.mp4", 30).endswith("_part.mp4")
+    assert len(run_cmd.short_name("x" * 100 + ".tiff", 40)) == 40

@@ -42,7 +42,7 @@ def run(inputs, output, verify, dry_run, ray_address, as_json, **kw):
         tasks["frames"] = progress.add_task("frames", total=None, fps="")
 
     def on_item(item):
-        progress.update(tasks["frames"], description=item.source.name[:40], completed=0,
+        progress.update(tasks["frames"], description=short_name(item.source.name), completed=0, fps="",
                         total=api.estimate_frames(item) if progress.live.is_started else None)
 
     def on_frames(n):
@@ -57,11 +57,22 @@ def run(inputs, output, verify, dry_run, ray_address, as_json, **kw):
                            on_frames=on_frames):
             if "all" in tasks:
                 progress.advance(tasks["all"])
+                if res.kind == "image":     # a photo is one frame: its bar ends full, not at 0/1
+                    progress.update(tasks["frames"], completed=1, total=1)
             yield res
     try:
-        return _report(results(), as_json)
+        return _report(results(), as_json, before_summary=progress.stop)
     finally:
         progress.stop()
+
+
+def short_name(name: str, width: int = 40) -> str:
+    """A name cut in the middle to `width` characters, its extension kept: "a_very…_part.mp4"."""
+    if len(name) <= width:
+        return name
+    keep = width - 1
+    head = (keep + 1) // 2
+    return name[:head] + "…" + name[len(name) - (keep - head):]
 
 
 def _progress():
@@ -107,7 +118,7 @@ def readable(text: str) -> str:
     return re.sub(r"\\udc([89a-fA-F][0-9a-fA-F])", r"\\x\1", text)   # a library's repr() of such a name
 
 
-def _report(results, as_json: bool) -> int:
+def _report(results, as_json: bool, before_summary=None) -> int:
     from colorize_cli.api import DONE_EARLIER
 
     done = []
@@ -129,6 +140,8 @@ def _report(results, as_json: bool) -> int:
             err_console.print(f"[yellow]note:[/yellow] {escape(readable(f'{res.source}: {w}'))}", soft_wrap=True)
         if as_json:
             print_json(res.to_dict())
+    if before_summary is not None:      # the progress display's last redraw comes before the summary
+        before_summary()
     if earlier == len(done) and done:
         err_console.print(f"nothing to do: all {earlier} item(s) were done in an earlier run and are unchanged")
     elif earlier:

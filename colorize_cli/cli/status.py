@@ -21,7 +21,7 @@ def status(folder, as_json):
     eta = f", ETA {s['eta_seconds']:.0f} s" if s["eta_seconds"] else ""
     click.echo(f"{s['done']}/{s['total']} done, {s['failed']} failed, {s['pending']} pending, "
                f"{s['running']} running, {s['interrupted']} interrupted (redone by the next run); "
-               f"{s['frames']} frames at {s['fps']} fps{eta}")
+               f"{s['frames']} frames (a photo counts as one) at {s['fps']} fps{eta}")
     for f in s["failures"]:
         click.echo(f"  failed: {f['error']}")
     return 0
