@@ -63,3 +63,31 @@ def test_an_interlaced_source_is_noted(tmp_path, cli, random_weights):
     r = cli("run", src, "-o", tmp_path / "out.mkv", "--weights", random_weights, "--json")
     assert r.returncode == 0, r.stderr
     assert any("interlaced" in w for w in json.loads(r.stdout.splitlines()[0])["warnings"])
+
+
+def test_audio_an_mp4_cannot_hold_is_named_with_the_way_out(tmp_path, cli, random_weights):
+    import av
+    import numpy as np
+
+    src = tmp_path / "pcm.mkv"
+    with av.open(str(src), "w") as o:
+        v = o.add_stream("libx264", rate=24)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        a = o.add_stream("pcm_s16le", rate=48000)
+        a.layout = "stereo"
+        for i in range(3):
+            f = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            f.pts = i
+            for p in v.encode(f):
+                o.mux(p)
+        af = av.AudioFrame.from_ndarray(np.zeros((1, 4096), np.int16), format="s16", layout="stereo")
+        af.sample_rate, af.pts = 48000, 0
+        for p in a.encode(af):
+            o.mux(p)
+        for p in (*v.encode(), *a.encode()):
+            o.mux(p)
+    r = cli("run", src, "-o", tmp_path / "out.mp4", "--weights", random_weights)
+    if r.returncode == 0:      # an FFmpeg whose mp4 muxer takes PCM: nothing to say
+        return
+    assert "pcm_s16le" in r.stderr and ".mkv" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out.mp4").exists()

@@ -22,6 +22,11 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # a library's warnings (Pillow's "possibly corrupt EXIF", ...) are not lines a user can act on;
+    # what matters about a file reaches the user as its item's error or note
+    warnings.filterwarnings("ignore", module="PIL")
     try:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)  # clean up partial files on `kill` as on Ctrl-C

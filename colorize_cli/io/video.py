@@ -447,7 +447,10 @@ class VideoSink:
             self.container.close()
         except av.FFmpegError as e:
             self.fail()
-            raise MediaError(f"{self.output}: finishing the file failed ({_reason(e)})") from None
+            copied = sorted({s.codec_context.name for s in self.source.passthrough if s.codec_context})
+            hint = (f"; a {self.output.suffix} file may not hold the copied {', '.join(copied)} stream(s): "
+                    f"write .mkv (or .mov) instead") if copied else ""
+            raise MediaError(f"{self.output}: finishing the file failed ({_reason(e)}){hint}") from None
         self.container = None
         publish(self.tmp, self.output, self.overwrite)
 
