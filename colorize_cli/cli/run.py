@@ -131,7 +131,7 @@ def _report(results, as_json: bool, before_summary=None) -> int:
         elif res.status == "done" and logged:
             rate = f", {res.fps:g} fps" if res.kind == "video" and res.fps else ""
             what = f"{res.frames} frames" if res.kind == "video" else "photo"
-            err_console.print(escape(readable(f"{res.source} -> {res.output}: {what}{rate}, {res.seconds:.1f} s")),
+            err_console.print(escape(readable(f"{res.source} -> {res.output}: {what}{rate}, {res.seconds:.2f} s")),
                               soft_wrap=True, highlight=False)
         for w in res.warnings:
             if w == DONE_EARLIER:
