@@ -335,3 +335,35 @@ def test_a_photo_replaced_after_the_look_ahead_read_it_is_colorized_from_the_new
     assert abs(float(L_out - L_new)) < 1.0
     r = list(cz.run([src], tmp_path / "out", RunOptions(photos_ahead=2)))   # and the rerun agrees
     assert [x.status for x in r] == ["skipped"] * 4
+
+
+def test_a_photo_replaced_while_it_is_colorized_is_not_published(tmp_path, monkeypatch):
+    """The publish re-checks the source: replaced after its admission and its read, the output
+    (the old file's colours) is not published and the manifest does not call it done."""
+    from pathlib import Path
+
+    from colorize_cli.api import Colorizer, RunOptions
+    from colorize_cli.pipeline import item as item_module
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        Image.fromarray(np.full((48, 64), 40, np.uint8)).save(src / f"p{i}.png")
+    work = item_module.photo_work
+    replaced = []
+
+    def spy(session, item, options, *more):
+        out = work(session, item, options, *more)
+        if item.source.name == "p1.png" and not replaced:
+            Image.fromarray(np.full((48, 64), 210, np.uint8)).save(item.source)
+            replaced.append(True)
+        return out
+
+    monkeypatch.setattr(item_module, "photo_work", spy)
+    cz = Colorizer("baseline-cnn", "cpu", batch_size=1, threads=1)
+    by = {Path(r.source).name: r for r in cz.run([src], tmp_path / "out", RunOptions(photos_ahead=0))}
+    assert by["p0.png"].status == "done"
+    assert by["p1.png"].status == "failed" and "changed on disk" in by["p1.png"].error
+    assert not (tmp_path / "out" / "p1.png").exists() and not list((tmp_path / "out").glob(".*partial*"))
+    by = {Path(r.source).name: r.status for r in cz.run([src], tmp_path / "out", RunOptions(photos_ahead=0))}
+    assert by == {"p0.png": "skipped", "p1.png": "done"}
