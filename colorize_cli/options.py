@@ -99,7 +99,8 @@ class RunOptions:
     """How files are processed and written (not which model runs them)."""
     overwrite: bool = opt(False, "replace existing outputs", type=bool, output=False)
     skip_existing: bool = opt(False, "leave existing outputs and skip their inputs", type=bool, output=False)
-    codec: str | None = opt(None, "video encoder (default libx264; libx265/ffv1 keep 10-bit)", type=str)
+    codec: str | None = opt(None, "video encoder [default: libx264; .webm VP9, .avi MPEG-4, .mpg MPEG-2; "
+                            "10-bit sources libx265 or ffv1]", type=str)
     crf: int | None = opt(18, "video quality, lower is better (x264/x265: 0-51) [default: 18]", type=int)
     preset: str | None = opt("medium", "x264/x265 speed preset [default: medium]", type=str)
     temporal: str = opt("flow", "temporal smoothing of video chroma: motion-compensated (flow), plain "
