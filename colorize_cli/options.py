@@ -122,7 +122,8 @@ class RunOptions:
     reset_manifest: bool = opt(False, "set a damaged job manifest aside (kept as .damaged-TIME) and start "
                                "its record afresh", type=bool, output=False)
     hints: str | None = opt(None, "colour hints: a hint file for one input, or a folder holding "
-                            "<output's relative path>.json/.png per input (README: Colour hints)", type=str,
+                            "<output's relative path>.json/.png per input (README: Colour hints) "
+                            "[default: none, automatic colour]", type=str,
                             metavar="PATH", output=False)   # each item's hint file is in its own config
     allow_truncated: bool = opt(False, "finish damaged or cut films with the frames and streams that are "
                                 "there (noted in the result) instead of failing them", type=bool, output=False)

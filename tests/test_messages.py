@@ -105,3 +105,29 @@ def test_progress_in_a_terminal_ends_with_the_summary(tmp_path, cli, random_weig
     assert "1/1" in last_bar and "fps" not in last_bar, last_bar   # a photo's bar ends full, no film fps
     assert run_cmd.short_name("deepremaster_a-bomb_blast_effects_part.mp4", 30).endswith("_part.mp4")
     assert len(run_cmd.short_name("x" * 100 + ".tiff", 40)) == 40
+
+
+def test_the_onnx_export_prints_no_tracer_warnings(tmp_path):
+    """pix2pix-densenet's first CPU run exported ONNX with pages of TracerWarning source listings."""
+    import warnings
+
+    from colorize_cli.engines.onnx_export import export_onnx
+    from colorize_cli.models import create_model
+
+    model = create_model("pix2pix-densenet", weights=None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export_onnx(model, tmp_path / "m.onnx", 64, 64)
+    assert (tmp_path / "m.onnx").stat().st_size > 0
+    noisy = [w for w in caught if "Tracer" in type(w.message).__name__ or "Tracer" in str(w.category)]
+    assert not noisy, [str(w.message)[:80] for w in noisy]
+
+
+def test_every_run_option_says_its_default():
+    from colorize_cli.options import ModelOptions, RunOptions, cli_fields
+
+    for cls in (RunOptions, ModelOptions):
+        for f in cli_fields(cls):
+            if f.metadata["type"] is bool:
+                continue            # a flag: off unless given
+            assert "default" in f.metadata["help"], (cls.__name__, f.name, f.metadata["help"])
