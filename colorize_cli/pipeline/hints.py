@@ -20,7 +20,10 @@ import numpy as np
 SIGMA = 3.0       # L units: neighbours closer in lightness than this share colour
 MU = 1e-5         # screening: how far a hint's colour carries where nothing stops it
 LAM = 50.0        # how firmly a hinted pixel takes its colour
-ITERS = 40        # per level of the pyramid (down to 12 px: long range is solved coarse, cheaply)
+TOP_ITERS = 5     # iterations at full size, from the half-size solution: it only sharpens; each level
+ITERS = 160       # below takes 4x more, up to ITERS (long range is solved where pixels are few). On
+                  # 60 val photos: +1.92/+3.90/+4.90 dB (2/10/20 points) against +1.83/+3.90/+4.80 with
+                  # 40 a level, in 3/4 of the time
 TOL = 1e-4
 
 _OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))   # each neighbour pair once
@@ -120,6 +123,7 @@ def apply_hints(L: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, weight: np.n
         return ab
     weight = weight.astype(np.float32)
     residual = (hint_ab - ab).astype(np.float32) * (weight > 0)
+    kw.setdefault("top_iters", TOP_ITERS)
     u = correction(L.astype(np.float32), residual, weight, lam, iters, **kw)
     return (ab + u).astype(ab.dtype)
 
@@ -127,7 +131,7 @@ def apply_hints(L: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, weight: np.n
 COARSE = 12      # below this short side the pyramid stops
 
 
-def correction(L, residual, weight, lam=LAM, iters=ITERS, sigma=SIGMA, mu=MU) -> np.ndarray:
+def correction(L, residual, weight, lam=LAM, iters=ITERS, sigma=SIGMA, mu=MU, top_iters=None) -> np.ndarray:
     """The correction u, solved coarse to fine: a half-size solve (the screening scaled so a
     hint reaches as far in the picture) is the starting point of the full-size one."""
     import cv2
@@ -140,7 +144,8 @@ def correction(L, residual, weight, lam=LAM, iters=ITERS, sigma=SIGMA, mu=MU) ->
         ws_ = cv2.resize(weight, (ws, hs), interpolation=cv2.INTER_AREA)
         rs = np.stack([cv2.resize(residual[c] * weight, (ws, hs), interpolation=cv2.INTER_AREA) for c in range(2)])
         rs = np.where(ws_ > 0, rs / np.maximum(ws_, 1e-6), 0).astype(np.float32)
-        us = correction(Ls, rs, np.minimum(ws_ * 4, 1.0), lam, iters, sigma, mu * 4)
+        us = correction(Ls, rs, np.minimum(ws_ * 4, 1.0), lam, iters, sigma, mu * 4,
+                        None if top_iters is None else min(4 * top_iters, iters))
         x0 = np.stack([cv2.resize(us[c], (w, h), interpolation=cv2.INTER_LINEAR) for c in range(2)])
     op = Propagator(L, weight, sigma, mu, lam)
-    return op.solve(lam * weight * residual, iters, x0=x0)
+    return op.solve(lam * weight * residual, iters if top_iters is None else top_iters, x0=x0)
