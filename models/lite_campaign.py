@@ -133,9 +133,16 @@ class Arm:
         self.step += 1
         return {"loss": float(loss.detach()), **parts, "lr_factor": f}
 
+    stop_requested = False     # set by a signal handler (Campaign.run): checkpoint now and return
+
     def run(self, on_step=None) -> None:
-        """Train to `stop`, checkpointing every `checkpoint_steps` steps (and at the end)."""
+        """Train to `stop`, checkpointing every `checkpoint_steps` steps, at the end, and when
+        `stop_requested` is set (SIGTERM, SIGINT, SIGHUP: the step in flight finishes, is saved)."""
         while not self.done:
+            if Arm.stop_requested:
+                self.save()
+                self.say(size=self.size, step=self.step, stopped="checkpoint written; run the same command to resume")
+                raise SystemExit(0)
             t = time.perf_counter()
             parts = self.train_step()
             self.seconds += time.perf_counter() - t      # wall time of training steps (2 threads)
@@ -217,6 +224,12 @@ class Campaign:
 
     # --- long run ------------------------------------------------------------------------------
     def run(self) -> None:
+        import signal
+
+        def stop(signum, frame):
+            Arm.stop_requested = True
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, stop)
         size = self.sweep()
         start = self.out / f"sweep-{size}" / "campaign.ckpt"
         main = self.out / "main"

@@ -69,3 +69,21 @@ def test_registry_lists_every_model_after_one_model_module_was_imported_alone():
     assert out.returncode == 0, out.stderr
     name, n = out.stdout.split()
     assert name == "baseline-cnn" and int(n) >= 10
+
+
+def test_a_stop_request_writes_the_checkpoint_and_a_resume_continues(tmp_path):
+    torch.set_num_threads(1)
+    cfg = CampaignConfig(batch=2, warmup_steps=2, checkpoint_steps=100, finetune_from_block=5)
+    images = _images()
+    arm = _arm(tmp_path / "a", 10, cfg, images)
+
+    def after(a, parts):
+        if a.step == 3:
+            Arm.stop_requested = True      # what the SIGTERM handler sets
+    try:
+        with pytest.raises(SystemExit):
+            arm.run(after)
+    finally:
+        Arm.stop_requested = False
+    resumed = _arm(tmp_path / "a", 10, cfg, images)
+    assert resumed.step == 3                # saved at the stop, not at the last 100-step checkpoint
