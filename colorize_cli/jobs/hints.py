@@ -54,23 +54,14 @@ def _check(h: Hints, item) -> None:
     if h.points or h.image is not None:
         raise UsageError(f"{h.source}: {item.source} is a film: its hints go under \"frames\" "
                          f"({{\"frames\": {{\"0\": [[x, y, \"#rrggbb\"]]}}}})")
-    h.check_size(*_film_size(item.source))
-    h.check_frames(*_film_length(item.source))
+    frames, seconds, size = _film_facts(item.source)
+    h.check_size(*size)
+    h.check_frames(frames, seconds)
 
 
-def _film_size(path: Path) -> tuple[int, int]:
-    import av
-
-    try:
-        with av.open(str(path)) as c:
-            v = c.streams.video[0]
-            return v.width, v.height
-    except (av.FFmpegError, IndexError, OSError):
-        return 1 << 30, 1 << 30     # unreadable: the item fails with its own line when it runs
-
-
-def _film_length(path: Path) -> tuple[int, float | None]:
-    """(frames, seconds) as the container declares them (0 / None when it does not say)."""
+def _film_facts(path: Path) -> tuple[int, float | None, tuple[int, int]]:
+    """(frames, seconds, (width, height)) as the container declares them, from one open
+    (0 / None / no limit when it does not say or cannot be read: the item then fails on its own)."""
     import av
 
     try:
@@ -78,9 +69,9 @@ def _film_length(path: Path) -> tuple[int, float | None]:
             v = c.streams.video[0]
             seconds = float(v.duration * v.time_base) if v.duration else \
                 (c.duration / av.time_base if c.duration else None)
-            return v.frames or 0, seconds
+            return v.frames or 0, seconds, (v.width, v.height)
     except (av.FFmpegError, IndexError, OSError):
-        return 0, None
+        return 0, None, (1 << 30, 1 << 30)
 
 
 def _photo_size(path: Path) -> tuple[int, int]:

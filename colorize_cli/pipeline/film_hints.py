@@ -21,7 +21,6 @@ from colorize_cli.hints import Hints, Point
 
 TRACK_SIZE = 240
 FB_TOL = 1.5          # pixels at the tracking size
-CUT_THRESHOLD = 0.3   # as the smoother's
 
 
 def _frames(path: Path):
@@ -40,13 +39,12 @@ def _frames(path: Path):
 
 
 def _is_cut(prev: np.ndarray | None, cur: np.ndarray) -> bool:
-    from colorize_cli.pipeline.temporal import luma_histogram
+    """The smoother's cut rule (pipeline.temporal.histograms_cut) on gray uint8 frames."""
+    from colorize_cli.pipeline.temporal import histograms_cut, luma_histogram
 
-    if prev is None:
-        return True
-    a = luma_histogram(torch.from_numpy(prev.astype(np.float32) * (100 / 255)))
-    b = luma_histogram(torch.from_numpy(cur.astype(np.float32) * (100 / 255)))
-    return float(0.5 * (a - b).abs().sum()) > CUT_THRESHOLD
+    def hist(g):
+        return luma_histogram(torch.from_numpy(g.astype(np.float32) * (100 / 255)))
+    return histograms_cut(None if prev is None else hist(prev), hist(cur))
 
 
 def _track(frames: list[np.ndarray], start: int, pts0: np.ndarray, step: int) -> list[tuple[int, np.ndarray, np.ndarray]]:

@@ -31,10 +31,19 @@ def luma_histogram(L: torch.Tensor, bins: int = 32) -> torch.Tensor:
     return h / h.sum().clamp(min=1)
 
 
+CUT_THRESHOLD = 0.3   # half the L1 distance of two frames' luma histograms above which a shot ends
+
+
+def histograms_cut(prev: torch.Tensor | None, hist: torch.Tensor, threshold: float = CUT_THRESHOLD) -> bool:
+    """The scene-cut rule (the smoother's, and the film hints' shots): no previous frame, or luma
+    histograms further apart than `threshold`."""
+    return prev is None or float(0.5 * (hist - prev).abs().sum()) > threshold
+
+
 class _Smoother:
     """Shared state: the previous frame's luma histogram, cut detection, the smoothed ab."""
 
-    def __init__(self, strength: float, cut_threshold: float = 0.3):
+    def __init__(self, strength: float, cut_threshold: float = CUT_THRESHOLD):
         if not (math.isfinite(strength) and 0 <= strength < 1):
             raise ValueError("temporal strength must be in [0, 1)")
         self.strength = strength
@@ -51,9 +60,7 @@ class _Smoother:
         return math.ceil(math.log(FORGET) / math.log(self.strength))
 
     def is_cut(self, hist: torch.Tensor) -> bool:
-        if self.prev_hist is None:
-            return True
-        return float(0.5 * (hist - self.prev_hist).abs().sum()) > self.cut_threshold
+        return histograms_cut(self.prev_hist, hist, self.cut_threshold)
 
     def __call__(self, L_small: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
         out = torch.empty_like(ab)
