@@ -22,6 +22,7 @@ setup(
         "colorize_cli.cli",
         "colorize_cli.io",
         "colorize_cli.pipeline",
+        "colorize_cli.colour",
         "colorize_cli.jobs",
         "colorize_cli.models",
         "colorize_cli.engines",
@@ -43,7 +44,7 @@ setup(
         "click>=8.1",
         "timm>=0.9",
         "opencv-python-headless>=4.8",   # DIS optical flow for --temporal flow
-        "numba>=0.59",   # the CPU chroma path's compiled kernels (pipeline/kernels.py; optional at run time)
+        "numba>=0.59",   # the CPU chroma path's compiled kernels (colorize_cli/colour/kernels.py; optional at run time)
     ],
     extras_require={
         "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],

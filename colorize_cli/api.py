@@ -51,10 +51,9 @@ class Colorizer(Session):
         or a colorize_cli.hints.Hints (load_hints(path) reads a hint file)."""
         from colorize_cli.pipeline.image import colorize_rgb
 
-        image = np.asarray(image)
-        if image.ndim == 2:
-            image = np.repeat(image[..., None], 3, -1)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
+        image = np.asarray(image)        # a grey (H, W) array stays one plane: it is all the luma there is
+        if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) \
+                or image.dtype not in (np.uint8, np.uint16):
             raise UsageError("expected an (H, W) or (H, W, 3) uint8/uint16 array")
         if image.shape[0] == 0 or image.shape[1] == 0:
             raise UsageError(f"expected a non-empty image, got shape {image.shape}")

@@ -214,12 +214,12 @@ def transcode_only(src: Path, dst: Path, crf: int, preset: str, source_types: bo
     the frame types, as it does for colorize's frames (new frames, no picture type): a decoded frame
     keeps its source picture type, which libavcodec forces on libx264, and x264 then skips its own
     frame-type decisions (a cheaper job; `source_types=True` measures it, for comparison)."""
-    from colorize_cli.io.video import EncodeSettings, FrameTags, Passthrough, VideoSink, VideoSource
+    from colorize_cli.io.video import FrameTags, Passthrough, VideoSink, VideoSource
     from colorize_cli.options import RunOptions
 
     t = time.perf_counter()
     with VideoSource(src) as source:
-        sink = VideoSink(dst, source, EncodeSettings(RunOptions(crf=crf, preset=preset)), overwrite=True)
+        sink = VideoSink(dst, source, RunOptions(crf=crf, preset=preset), overwrite=True)
         n = 0
         for event in source:
             if isinstance(event, Passthrough):
@@ -291,15 +291,15 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
 
 def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseline-cnn") -> list:
     """Milliseconds per frame of the CPU chroma path alone, the pipeline's own code: Y' -> L, L at
-    the chroma sites, the network's input (pipeline.video.network_input) and the 4:2:0 Cb/Cr planes
+    the chroma sites, the network's input (pipeline.frames.network_input) and the 4:2:0 Cb/Cr planes
     from a network-size ab (ChromaPlanes); on one thread (as a film's encode thread runs it beside
     the network) and on every core this process may use."""
     import cv2
 
     from colorize_cli import threads as thread_budget
     from colorize_cli.api import Colorizer
-    from colorize_cli.pipeline.chroma import ChromaPlanes
-    from colorize_cli.pipeline.video import network_input
+    from colorize_cli.colour import ChromaPlanes
+    from colorize_cli.pipeline.frames import network_input
 
     predictor = Colorizer(model_name, "cpu", 1).predictor
     rng = np.random.default_rng(0)

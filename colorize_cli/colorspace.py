@@ -1,22 +1,20 @@
 """Colour math in torch: sRGB <-> CIE Lab (D65) and Y'CbCr, batched as (N, C, H, W).
 
-Everything here is plain tensor arithmetic so it runs on any device and exports to ONNX.
+Plain tensor arithmetic, so it runs on any device and exports to ONNX: training, evaluation and the
+tests' reference for the colour module (`colorize_cli.colour`, which colorizes). The constants are
+the colour module's (`colour.lab`): one definition.
 """
 from __future__ import annotations
 
 import torch
 
-_RGB2XYZ = torch.tensor([[0.412453, 0.357580, 0.180423],
-                         [0.212671, 0.715160, 0.072169],
-                         [0.019334, 0.119193, 0.950227]])
-_XYZ2RGB = torch.linalg.inv(_RGB2XYZ)
-_WHITE = torch.tensor([0.95047, 1.0, 1.08883])
-_EPS = (6 / 29) ** 3
-_KAPPA = 3 * (6 / 29) ** 2
+from colorize_cli.colour import lab as _lab
 
-# Kr, Kb of the Y'CbCr matrices named by FFmpeg's colorspace tags.
-KR_KB = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722), "bt2020": (0.2627, 0.0593)}
-AB_LIMIT = 110.0  # |a|, |b| beyond this is outside sRGB for any L
+_RGB2XYZ = torch.tensor(_lab.RGB2XYZ, dtype=torch.float32)
+_XYZ2RGB = torch.tensor(_lab.XYZ2RGB, dtype=torch.float32)
+_WHITE = torch.tensor(_lab.WHITE, dtype=torch.float32)
+_EPS, _KAPPA = _lab.EPS, _lab.KAPPA
+KR_KB, AB_LIMIT = _lab.KR_KB, _lab.AB_LIMIT
 
 
 def _mix(m: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -86,7 +84,7 @@ def lab_to_rgb_in_gamut(L: torch.Tensor, ab: torch.Tensor, steps: int = 6) -> to
     return lab_to_rgb(torch.cat([L, ab], 1))
 
 
-def _in_gamut(lab: torch.Tensor, tol: float = 1e-3) -> torch.Tensor:
+def _in_gamut(lab: torch.Tensor, tol: float = _lab.GAMUT_TOL) -> torch.Tensor:
     rgb = lab_to_rgb(lab, clip=False)
     return ((rgb >= -tol) & (rgb <= 1 + tol)).all(1, keepdim=True)
 
@@ -98,19 +96,6 @@ def luma_to_gray(y: torch.Tensor, bits: int, full_range: bool) -> torch.Tensor:
         return (y.float() / top).clamp(0, 1)
     s = 1 << (bits - 8)
     return ((y.float() - 16 * s) / (219 * s)).clamp(0, 1)
-
-
-_LUTS: dict = {}
-
-
-def luma_to_L(y: torch.Tensor, bits: int, full_range: bool) -> torch.Tensor:
-    """Integer Y' code values -> Lab L of that neutral grey, through a (1 << bits)-entry table."""
-    key = (bits, full_range, y.device)
-    lut = _LUTS.get(key)
-    if lut is None:
-        codes = torch.arange(1 << bits, device=y.device)
-        lut = _LUTS[key] = gray_to_L(luma_to_gray(codes, bits, full_range))
-    return torch.take(lut, y.long())
 
 
 def rgb_to_cbcr(rgb: torch.Tensor, matrix: str, bits: int, full_range: bool) -> torch.Tensor:

@@ -103,7 +103,7 @@ def machine() -> dict:
 
 def kernels() -> str:
     """Whether the CPU chroma path runs compiled (numba) or on OpenCV alone."""
-    from colorize_cli.pipeline import kernels as k
+    from colorize_cli.colour import kernels as k
 
     if k.numba is None:
         return "OpenCV (numba not installed: pip install numba for the compiled kernels)"
@@ -150,7 +150,7 @@ def build_engine(options: ModelOptions) -> list[str]:
     from colorize_cli.pipeline.session import resolve_model
 
     cls, _ = select_engine("tensorrt")  # exit 3 with the reason when unavailable
-    net = create_model(resolve_model(options.model, options.weights), weights=options.weights)
+    net = create_model(resolve_model(options.model, options.weights_file), weights=options.weights_file or "default")
     with cls.load(net, max_batch=options.batch_size, render_size=options.render_size) as eng:
         return list(eng.notes)
 

@@ -17,8 +17,11 @@ from colorize_cli.errors import UsageError
 from colorize_cli.formats import CODEC_FOR_EXT, DEFAULT_CODEC, IMAGE_EXTS, VIDEO_EXTS, normalize_ext
 
 DEFAULT_MODEL = "lite-unet"
+SHIPPED = "default"   # --weights default: the model's shipped weights (ModelOptions.weights_file is None)
 ENGINES = ("auto", "tensorrt", "cuda", "cpu")
-TEMPORAL = ("flow", "ema", "off")
+# temporal modes and their default strengths (the help text and pipeline.temporal.make_smoother read this)
+TEMPORAL_STRENGTH = {"flow": 0.9, "ema": 0.6, "off": None}
+TEMPORAL = tuple(TEMPORAL_STRENGTH)
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
                 "veryslow", "placebo")
 CRF_RANGE = {"libx264": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63), "libvpx": (4, 63),
@@ -105,8 +108,8 @@ class RunOptions:
     preset: str | None = opt("medium", "x264/x265 speed preset [default: medium]", type=str)
     temporal: str = opt("flow", "temporal smoothing of video chroma: motion-compensated (flow), plain "
                         "average (ema) or none; resets at scene cuts [default: flow]", type=str, choices=TEMPORAL)
-    temporal_strength: float | None = opt(None, "weight of the past frame in the blend, 0-0.99 "
-                                          "[default: flow 0.9, ema 0.6]", type=float)
+    temporal_strength: float | None = opt(None, "weight of the past frame in the blend, 0-0.99 [default: " + ", ".join(
+        f"{m} {v}" for m, v in TEMPORAL_STRENGTH.items() if v is not None) + "]", type=float)
     saturation: float = opt(1.0, "scale the predicted chroma, 0-3 [default: 1]", type=float)
     output_ext: str | None = opt(None, "output extension, e.g. mkv or png (default: as the input)", type=str,
                                  flag="--format", metavar="EXT")
@@ -171,13 +174,18 @@ class ModelOptions:
     model: str | None = opt(None, f"model name (see `colorize models`) [default: the model of --weights' "
                             f"card, else {DEFAULT_MODEL}]", type=str, short="-m")
     engine: str = opt("auto", "inference back end [default: auto]", type=str, choices=ENGINES)
-    weights: str | None = opt("default", "weights file (.safetensors) for the model [default: the shipped one]",
+    weights: str | None = opt(SHIPPED, "weights file (.safetensors) for the model [default: the shipped one]",
                               type=str, metavar="FILE")
     batch_size: int = opt(8, "frames per inference batch [default: 8]", type=int)
     render_size: int | None = opt(None, "short side of the image the network sees, 16-4096 (default: the "
                                   "model's; never above the source's unless the model's own is)", type=int)
     threads: int | None = opt(None, "CPU threads to use [default: the cores this process may use, "
                               "honouring OMP_NUM_THREADS and the CPU affinity mask]", type=int)
+
+    @property
+    def weights_file(self) -> Path | None:
+        """The weights file the user named; None: the model's shipped weights ("default")."""
+        return None if self.weights in (None, SHIPPED) else Path(self.weights)
 
     def __post_init__(self):
         if self.engine not in ENGINES:
@@ -187,7 +195,7 @@ class ModelOptions:
         _number("--threads", self.threads, int, 1, 1024)
         if self.model is not None and (not isinstance(self.model, str) or not self.model):
             raise UsageError(f"--model must be a model name, not {self.model!r}")
-        if self.weights is None or self.weights == "default":
+        if self.weights_file is None:
             return
         from colorize_cli.files import as_path
 

@@ -76,20 +76,22 @@ def sample_images(source: str | Path, count: int, labels: list | None = None) ->
         if not items:
             raise UsageError(f"{source}: no photos found")
         labels += [str(it.source.relative_to(source)) for it in items]
-        return [_to8(read_photo(it.source).rgb) for it in items]
+        return [_to8(read_photo(it.source).pixels) for it in items]
     if not source.exists() and not source.is_symlink():
         raise UsageError(f"{source}: no such file or folder")
     require_regular(source)          # a FIFO would block for ever
     if kind_of(source) == "image":
         labels.append(source.name)
-        return [_to8(read_photo(source).rgb)]
+        return [_to8(read_photo(source).pixels)]
     frames = sample_frames(source, count, labels)
     if not frames:
         raise MediaError(f"{source}: no frames could be decoded")
     return frames
 
 
-def _to8(rgb: np.ndarray) -> np.ndarray:
+def _to8(pixels: np.ndarray) -> np.ndarray:
+    """8-bit sRGB (H, W, 3) of a photo's pixels (a grey file's one plane is tripled here, for the sheet)."""
+    rgb = np.repeat(pixels[..., None], 3, -1) if pixels.ndim == 2 else pixels
     return (rgb >> 8).astype(np.uint8) if rgb.dtype == np.uint16 else rgb
 
 

@@ -23,7 +23,7 @@ import av
 import numpy as np
 import torch
 
-from colorize_cli.pipeline.chroma import rgb_to_L
+from colorize_cli.colour import rgb_to_L
 from colorize_cli.pipeline.temporal import make_smoother
 
 GAPS = (1, 2, 4)

@@ -7,7 +7,9 @@ from colorize_cli.errors import MissingExtraError, UsageError
 
 from .base import Engine
 
-# name -> (module, class), best first: --engine auto takes the first available.
+# name -> (module, class), best first: --engine auto takes the first available. A module name
+# without a dot is one of this package's files; a dotted one is imported as it is (a plug-in).
+# options.ENGINES lists the same names (tested), so that --help and validation need no import.
 BACKENDS = {
     "tensorrt": ("tensorrt", "TensorRTEngine"),
     "cuda": ("cuda", "CUDAEngine"),
@@ -19,7 +21,7 @@ def engine_class(name: str) -> type[Engine]:
     if name not in BACKENDS:
         raise UsageError(f"unknown engine {name!r}; choose from auto, {', '.join(BACKENDS)}")
     module, cls = BACKENDS[name]
-    return getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+    return getattr(importlib.import_module(module if "." in module else f"{__package__}.{module}"), cls)
 
 
 def availability() -> dict[str, tuple[bool, str]]:

@@ -2,7 +2,7 @@
 
     python scripts/photo_chroma.py ../shared/data/bw --model baseline-cnn --size 1280x960 --limit 12
 
-Each photo (resized to --size, as a scan of that size) goes through colorize_rgb_cpu both ways, in
+Each photo (resized to --size, as a scan of that size) goes through colorize_rgb both ways, in
 two alternating rounds; prints the medians (the stage `chroma` of `colorize bench`: L, the
 network's input, the full-resolution colour)."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from colorize_cli.api import Colorizer
-from colorize_cli.pipeline.image import colorize_rgb_cpu
+from colorize_cli.pipeline.image import colorize_rgb
 
 
 def main() -> None:
@@ -30,13 +30,13 @@ def main() -> None:
         raise SystemExit(f"{args.folder}: no photos")
     photos = [np.asarray(Image.open(p).convert("RGB").resize((w, h), Image.BICUBIC)) for p in files]
     predictor = Colorizer(args.model, "cpu").predictor
-    colorize_rgb_cpu(photos[0], predictor, jit=True)          # compiled code loaded, tables built
+    colorize_rgb(photos[0], predictor, jit=True)          # compiled code loaded, tables built
     ms: dict = {True: [], False: []}
     for _ in range(2):
         for jit in (True, False):
             for rgb in photos:
                 times: dict = {}
-                colorize_rgb_cpu(rgb, predictor, times=times, jit=jit)
+                colorize_rgb(rgb, predictor, times=times, jit=jit)
                 ms[jit].append(times["chroma"] * 1e3)
     print(f"{args.model}, {len(photos)} photos from {args.folder} at {w}x{h}: chroma ms, median "
           f"(min-max): compiled {np.median(ms[True]):.1f} ({min(ms[True]):.1f}-{max(ms[True]):.1f}), "

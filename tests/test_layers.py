@@ -13,7 +13,8 @@ PACKAGES = {"colorize_cli": ROOT / "colorize_cli", "colorize_cli.models": ROOT /
 LAYERS = [
     ("core", ["colorize_cli", "colorize_cli.version", "colorize_cli.errors", "colorize_cli.formats",
               "colorize_cli.options", "colorize_cli.results", "colorize_cli.files", "colorize_cli.colorspace",
-              "colorize_cli.threads", "colorize_cli.memory", "colorize_cli.hints"]),
+              "colorize_cli.threads", "colorize_cli.memory", "colorize_cli.hints",
+              "colorize_cli.colour", "colorize_cli.clock"]),
     ("models", ["colorize_cli.models"]),
     ("engines", ["colorize_cli.engines"]),
     ("io", ["colorize_cli.io"]),

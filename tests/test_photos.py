@@ -108,7 +108,7 @@ def test_grey_photos_take_l_from_one_table_with_the_same_values():
     single coloured pixel off the sparse probe grid makes an image colour."""
     import numpy as np
 
-    from colorize_cli.pipeline.chroma import is_gray, rgb_to_L
+    from colorize_cli.colour import is_gray, rgb_to_L
 
     rng = np.random.default_rng(3)
     for dtype, top in ((np.uint8, 255), (np.uint16, 65535)):
@@ -126,7 +126,7 @@ def test_chroma_limit_table_is_built_once_when_photos_start_together(monkeypatch
     built once, the other threads waiting for it, not once per thread."""
     import threading
 
-    from colorize_cli.pipeline import chroma
+    from colorize_cli.colour import photos as chroma
 
     builds = []
     real = chroma._build_chroma_limit_table

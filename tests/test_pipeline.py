@@ -33,12 +33,22 @@ def test_gray_luma_has_neutral_chroma():
     assert gray_to_L(torch.tensor([0.0, 1.0])).tolist() == [0.0, 100.0]
 
 
-def test_luma_lut_matches_formula():
-    from colorize_cli.colorspace import luma_to_L
+def luma_to_L(y: torch.Tensor, bits: int, full: bool) -> torch.Tensor:
+    """The torch reference: Y' codes -> L by the formula, no table."""
+    return gray_to_L(luma_to_gray(y, bits, full))
+
+
+def test_the_one_luma_table_matches_the_torch_formula():
+    """colour.L_table (numpy, the one Y'->L table films and photos use) == the torch maths."""
+    import numpy as np
+
+    from colorize_cli.colour import L_table, luma_to_L as table_L
 
     for bits, full in [(8, False), (8, True), (10, False)]:
-        y = torch.randint(0, 1 << bits, (2, 1, 5, 7))
-        assert torch.allclose(luma_to_L(y, bits, full), gray_to_L(luma_to_gray(y, bits, full)), atol=1e-4)
+        y = torch.randint(0, 1 << bits, (5, 7))
+        ref = luma_to_L(y, bits, full).numpy()
+        assert np.abs(table_L(y.numpy().astype(np.uint8 if bits == 8 else np.uint16), bits, full) - ref).max() < 1e-4
+        assert len(L_table(bits, full)) == 1 << bits
 
 
 def test_render_shape_keeps_aspect_and_stride_and_is_bounded():
@@ -78,13 +88,12 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value(jit):
     range, three matrices, odd sizes."""
     import numpy as np
 
-    from colorize_cli.pipeline import kernels
+    from colorize_cli.colour import kernels
     if jit and not kernels.available():
         pytest.skip("numba not installed")
     import torch.nn.functional as F
 
-    from colorize_cli.pipeline.chroma import chroma_planes
-    from colorize_cli.colorspace import luma_to_L
+    from colorize_cli.colour import chroma_planes
 
     torch.manual_seed(0)
     cases = [((90, 160), (45, 80), 8, False, "bt709"), ((90, 160), (90, 80), 8, True, "bt601"),
@@ -95,7 +104,7 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value(jit):
         y = torch.randint(lo, hi + 1, (1, 1, H, W))
         y = F.avg_pool2d(y.float(), 3, 1, 1).round().long()          # natural images are smooth-ish
         ab = (torch.randn(1, 2, 24, 40) * 40).clamp(-110, 110)
-        L = luma_to_L(y, bits, full)
+        L = luma_to_L(y, bits, full).float()
         ref = rgb_to_cbcr(lab_to_rgb(torch.cat([F.adaptive_avg_pool2d(L, (ch, cw)),
                                                 F.interpolate(ab, size=(ch, cw), mode="bilinear",
                                                               align_corners=False)], 1)), matrix, bits, full)
@@ -111,7 +120,7 @@ def test_compiled_srgb_transfer_polynomial_is_exact_to_a_tiny_fraction_of_a_code
     of the sRGB transfer, evaluated in float32 as the kernel does: under 1e-5 (a code is 1/219)."""
     import numpy as np
 
-    from colorize_cli.pipeline.kernels import GAMMA_POLY
+    from colorize_cli.colour.kernels import GAMMA_POLY
 
     c = np.linspace(0.0031308, 1, 200_001)
     u = np.sqrt(np.sqrt(c.astype(np.float32)))
@@ -123,14 +132,15 @@ def test_compiled_srgb_transfer_polynomial_is_exact_to_a_tiny_fraction_of_a_code
 
 KERNELS_ONCE = """
 import json, numpy as np
-from colorize_cli.pipeline import chroma, kernels
+from colorize_cli import colour
+from colorize_cli.colour import kernels
 L = np.random.rand(90, 160).astype(np.float32) * 100
 ab = (np.random.rand(2, 24, 40).astype(np.float32) - 0.5) * 100
-chroma.chroma_planes(L, ab, (90, 160), "bt709", 8, False, jit=True)
-sites = chroma.sites_from_codes(180, 320, (90, 160))
-sites(np.full((180, 320), 100, np.uint8), chroma.L_table(8, False), True, np.empty((90, 160), np.float32))
+colour.chroma_planes(L, ab, (90, 160), "bt709", 8, False, jit=True)
+sites = colour.sites_from_codes(180, 320, (90, 160))
+sites(np.full((180, 320), 100, np.uint8), colour.L_table(8, False), True, np.empty((90, 160), np.float32))
 planes = kernels.planes
-chroma.lab_to_codes_compiled(L, ab[0], ab[1], np.empty((90, 160, 3), np.uint8))
+colour.photo_codes(L, ab[0], ab[1], np.empty((90, 160, 3), np.uint8), jit=True)
 print(json.dumps({name: [sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values())]
                   for name, d in (("planes", planes), ("sites", sites), ("photo", kernels.photo))}))
 """
@@ -143,7 +153,7 @@ def test_compiled_kernels_are_compiled_once_then_loaded_from_numbas_cache(tmp_pa
     import subprocess
     import sys
 
-    from colorize_cli.pipeline import kernels
+    from colorize_cli.colour import kernels
     if not kernels.available():
         pytest.skip("numba not installed")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
@@ -171,8 +181,8 @@ def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search(jit):
     import numpy as np
 
     from colorize_cli.evaluate import ciede2000
-    from colorize_cli.pipeline import kernels
-    from colorize_cli.pipeline.chroma import lab_to_codes_compiled, lab_to_rgb_gamut
+    from colorize_cli.colour import kernels
+    from colorize_cli.colour import lab_to_rgb_gamut, photo_codes
 
     if jit and not kernels.available():
         pytest.skip("numba not installed")
@@ -182,7 +192,7 @@ def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search(jit):
     exact = lab_to_rgb_in_gamut(L, ab, steps=12)
     a, b = ab[0, 0].numpy().copy(), ab[0, 1].numpy().copy()
     if jit:     # ab at full size: the kernel's upsampling is the identity here; 16-bit codes
-        fast = lab_to_codes_compiled(L[0, 0].numpy(), a, b, np.empty((64, 96, 3), np.uint16)) / 65535
+        fast = photo_codes(L[0, 0].numpy(), a, b, np.empty((64, 96, 3), np.uint16), jit=True) / 65535
     else:
         fast = lab_to_rgb_gamut(L[0, 0].numpy(), a, b)
     fast = torch.from_numpy(np.ascontiguousarray(fast.transpose(2, 0, 1)))[None].float()
@@ -197,7 +207,7 @@ def test_compiled_hue_is_atan2_to_a_thousandth_of_a_degree():
     has the axes, the diagonals, zero and tiny values; the table's columns are 1 degree apart."""
     import numpy as np
 
-    from colorize_cli.pipeline import kernels
+    from colorize_cli.colour import kernels
     if not kernels.available():
         pytest.skip("numba not installed")
     v = np.concatenate([np.linspace(-120, 120, 241), [-1e-4, 1e-4, -3e-7, 3e-7]]).astype(np.float32)
@@ -213,15 +223,15 @@ def test_compiled_hue_is_atan2_to_a_thousandth_of_a_degree():
 
 @pytest.mark.parametrize("dtype", ["uint8", "uint16"])
 def test_compiled_photo_path_equals_the_opencv_path(random_weights, dtype):
-    """A whole photo through colorize_rgb_cpu, the compiled kernel against the OpenCV path: the
+    """A whole photo through colorize_rgb, the compiled kernel against the OpenCV path: the
     same codes within 1 (8-bit; 16-bit: within 1/255 of the range), a real photo when the shared
     data is there, with saturation 2 so that many pixels leave sRGB and are mapped."""
     import numpy as np
     from PIL import Image
 
     from colorize_cli.api import Colorizer
-    from colorize_cli.pipeline import kernels
-    from colorize_cli.pipeline.image import colorize_rgb_cpu
+    from colorize_cli.colour import kernels
+    from colorize_cli.pipeline.image import colorize_rgb
 
     if not kernels.available():
         pytest.skip("numba not installed")
@@ -236,8 +246,8 @@ def test_compiled_photo_path_equals_the_opencv_path(random_weights, dtype):
     if dtype == "uint16":
         rgb = rgb.astype(np.uint16) * 257
     predictor = Colorizer("baseline-cnn", "cpu", weights=random_weights).predictor
-    got = colorize_rgb_cpu(rgb, predictor, saturation=2.0, jit=True)
-    ref = colorize_rgb_cpu(rgb, predictor, saturation=2.0, jit=False)
+    got = colorize_rgb(rgb, predictor, saturation=2.0, jit=True)
+    ref = colorize_rgb(rgb, predictor, saturation=2.0, jit=False)
     assert got.shape == ref.shape == rgb.shape and got.dtype == rgb.dtype
     tol = 1 if dtype == "uint8" else 257
     assert np.abs(got.astype(np.int64) - ref.astype(np.int64)).max() <= tol
@@ -251,8 +261,7 @@ def test_cpu_network_input_from_half_size_L_matches_the_full_size_one(random_wei
     import torch.nn.functional as F
 
     from colorize_cli.api import Colorizer
-    from colorize_cli.colorspace import luma_to_L
-    from colorize_cli.pipeline.video import network_input
+    from colorize_cli.pipeline.frames import network_input
 
     predictor = Colorizer("baseline-cnn", "cpu", weights=random_weights).predictor
     torch.manual_seed(0)
@@ -261,7 +270,7 @@ def test_cpu_network_input_from_half_size_L_matches_the_full_size_one(random_wei
     y = F.interpolate(y, size=(H, W), mode="bicubic", align_corners=False)      # edges and texture
     y = (y + torch.randn_like(y) * 6).round().clamp(16, 235).to(torch.uint8)
     L_c, small = network_input(list(y[:, 0].numpy()), 8, False, (H // 2, W // 2), predictor)
-    full = predictor.shrink(luma_to_L(y.long(), 8, False))
+    full = predictor.shrink(luma_to_L(y.long(), 8, False).float())
     assert small.shape == full.shape == (2, 1) + predictor.render_shape(H, W)
     assert small.shape[-2] < H // 2          # the half-size L was used, not the full one
     diff = (small - full).abs()   # measured 0.46 mean, 3.0 at most (L units) on this noisy texture;
@@ -277,8 +286,8 @@ def test_compiled_L_at_chroma_sites_equals_table_then_area_mean(random_weights, 
     import numpy as np
 
     from colorize_cli.api import Colorizer
-    from colorize_cli.pipeline import kernels
-    from colorize_cli.pipeline.video import network_input
+    from colorize_cli.colour import kernels
+    from colorize_cli.pipeline.frames import network_input
 
     if not kernels.available():
         pytest.skip("numba not installed")

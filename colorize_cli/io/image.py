@@ -20,7 +20,7 @@ Image.MAX_IMAGE_PIXELS = None
 
 @dataclass
 class Photo:
-    rgb: np.ndarray              # (H, W, 3) uint8 or uint16, upright
+    pixels: np.ndarray           # upright, uint8 or uint16: (H, W, 3) sRGB, or (H, W) for a grey file (one plane)
     bits: int
     exif: bytes | None = None
     icc: bytes | None = None
@@ -85,9 +85,9 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
                            f"output and was not copied")
     photo.gray = img.mode in GRAY_MODES or None
     if deep is not None:
-        photo.rgb, photo.bits = _deep_rgb(_orient(deep, orientation), photo, keep_alpha), 16
+        photo.pixels, photo.bits = _deep_rgb(_orient(deep, orientation), photo, keep_alpha), 16
     else:
-        photo.rgb, photo.bits = _to_rgb(img, path, photo, keep_alpha)
+        photo.pixels, photo.bits = _to_rgb(img, path, photo, keep_alpha)
     return photo
 
 
@@ -131,15 +131,14 @@ GRAY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
 def _to_rgb(img: Image.Image, path: Path, photo: Photo, keep_alpha: bool) -> tuple[np.ndarray, int]:
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
         a = np.asarray(img)
-        a = np.clip(a, 0, 65535).astype(np.uint16)
-        return np.repeat(a[..., None], 3, -1), 16
+        return np.clip(a, 0, 65535).astype(np.uint16), 16     # one grey plane, not tripled
     if img.mode == "F":   # 32-bit float TIFF: 0..1 is scaled to 16 bits; anything else is refused
         a = np.asarray(img, dtype=np.float32)
         if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
             raise MediaError(f"{path}: 32-bit float image with values outside 0-1 "
                              f"({np.nanmin(a):.4g} to {np.nanmax(a):.4g}); convert it to 16-bit first")
         photo.notes.append("32-bit float input written as 16-bit")
-        return np.repeat(np.round(a * 65535).astype(np.uint16)[..., None], 3, -1), 16
+        return np.round(a * 65535).astype(np.uint16), 16
     if img.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         if keep_alpha:
@@ -149,6 +148,8 @@ def _to_rgb(img: Image.Image, path: Path, photo: Photo, keep_alpha: bool) -> tup
         base = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(base, rgba)
         photo.notes.append("transparency flattened onto white (the output format has no alpha channel)")
+    if img.mode in ("1", "L"):
+        return np.asarray(img.convert("L")), 8       # one grey plane, not tripled
     return np.asarray(img.convert("RGB")), 8
 
 

@@ -18,7 +18,7 @@ from colorize_cli.errors import MediaError
 from colorize_cli.files import require_regular
 from colorize_cli.formats import CODEC_FOR_EXT, DEFAULT_CODEC, QSCALE_CODECS
 from colorize_cli.io.atomic import discard, partial_path, publish
-from colorize_cli.options import RunOptions
+from colorize_cli.options import CRF_RANGE, RunOptions
 
 PASSTHROUGH = ("audio", "subtitle")
 # Planar Y'CbCr layouts we edit in place; anything else is converted to the nearest one.
@@ -235,27 +235,6 @@ class VideoSource:
             raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
 
 
-@dataclass
-class EncodeSettings:
-    """How the video is encoded: the run's validated options (codec, crf, preset, ...; a new
-    encoder option is a RunOptions field read in VideoSink._options) plus what the job decides."""
-    options: RunOptions = field(default_factory=RunOptions)
-    threads: int = 0
-    no_bframes: bool = False     # segments: monotonic timestamps across joins
-
-    @property
-    def codec(self) -> str | None:   # None: libx264, or what the container / bit depth needs
-        return self.options.codec
-
-    @property
-    def crf(self) -> int | None:
-        return self.options.crf
-
-    @property
-    def preset(self) -> str | None:
-        return self.options.preset
-
-
 _CONTAINER_CHECKS: dict = {}
 
 
@@ -290,11 +269,13 @@ def check_container(output: Path, codec: str | None) -> None:
 class VideoSink:
     """Encoder + muxer writing `output` atomically. Opened lazily on the first frame."""
 
-    def __init__(self, output: Path, source: VideoSource, settings: EncodeSettings, overwrite: bool):
+    def __init__(self, output: Path, source: VideoSource, options: RunOptions, overwrite: bool,
+                 no_bframes: bool = False):
         self.output = Path(output)
         self.tmp = partial_path(self.output)
         self.source = source
-        self.settings = settings
+        self.options = options   # codec, crf, preset: the run's validated options
+        self.no_bframes = no_bframes   # segments: monotonic timestamps across joins
         self.overwrite = overwrite
         self.container = None
         self.stream = None
@@ -322,8 +303,6 @@ class VideoSink:
             stream.time_base = tb
             stream.codec_context.time_base = tb
             stream.thread_type = "AUTO"
-            if self.settings.threads:
-                stream.codec_context.thread_count = self.settings.threads
             if src.sample_aspect_ratio:
                 stream.codec_context.sample_aspect_ratio = src.sample_aspect_ratio
             cc = stream.codec_context
@@ -345,8 +324,8 @@ class VideoSink:
 
     def _choose_codec(self, tags: FrameTags) -> tuple[str, str]:
         ext = self.output.suffix.lower()
-        codec = self.settings.codec or CODEC_FOR_EXT.get(ext, DEFAULT_CODEC)
-        if not self.settings.codec and self.settings.crf == 0 and codec in QSCALE_CODECS:
+        codec = self.options.codec or CODEC_FOR_EXT.get(ext, DEFAULT_CODEC)
+        if not self.options.codec and self.options.crf == 0 and codec in QSCALE_CODECS:
             if ext == ".avi":
                 codec = "ffv1"          # --crf 0 promises exact luma: AVI holds the lossless FFV1
             else:
@@ -357,7 +336,7 @@ class VideoSink:
         formats = [f.name for f in (av.Codec(codec, "w").video_formats or [])]
         if tags.fmt in formats or not formats:
             return codec, tags.fmt
-        if tags.bits > 8 and not self.settings.codec:
+        if tags.bits > 8 and not self.options.codec:
             for alt in ("libx265", "ffv1"):
                 if alt in av.codecs_available and tags.fmt in [f.name for f in av.Codec(alt, "w").video_formats]:
                     self.warnings.append(f"{tags.bits}-bit source: encoding with {alt} to keep the bit depth")
@@ -386,23 +365,22 @@ class VideoSink:
 
     def _options(self) -> dict:
         opts = {}
-        if self.codec in ("libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1") \
-                and self.settings.crf is not None:
-            opts["crf"] = str(self.settings.crf)
+        if self.codec in CRF_RANGE and self.options.crf is not None:
+            opts["crf"] = str(self.options.crf)
             if self.codec.startswith("libvpx"):
                 opts["b"] = "0"
-            if self.settings.crf == 0 and self.codec == "libx264":
+            if self.options.crf == 0 and self.codec == "libx264":
                 del opts["crf"]         # CRF 0 is lossless only at 8 bits (x264's QP goes below 0 at 10)
                 opts["qp"] = "0"
-        if self.codec in QSCALE_CODECS and self.settings.crf is not None:
-            q = max(1, min(31, round(self.settings.crf / 8)))      # CRF 18 -> 2 (near transparent)
+        if self.codec in QSCALE_CODECS and self.options.crf is not None:
+            q = max(1, min(31, round(self.options.crf / 8)))      # CRF 18 -> 2 (near transparent)
             opts.update(flags="+qscale", global_quality=str(q * 118), qmin="1")   # 118 = FF_QP2LAMBDA
-        if self.codec in ("libx264", "libx265") and self.settings.preset:
-            opts["preset"] = self.settings.preset
-        no_b = self.settings.no_bframes or self.output.suffix.lower() in NO_BFRAMES
+        if self.codec in ("libx264", "libx265") and self.options.preset:
+            opts["preset"] = self.options.preset
+        no_b = self.no_bframes or self.output.suffix.lower() in NO_BFRAMES
         if self.codec == "libx265":
             opts["x265-params"] = "log-level=error" + (":bframes=0" if no_b else "") \
-                + (":lossless=1" if self.settings.crf == 0 else "")
+                + (":lossless=1" if self.options.crf == 0 else "")
         elif no_b:
             opts["bf"] = "0"
         return opts

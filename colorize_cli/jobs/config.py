@@ -31,8 +31,8 @@ def planned_settings(model: ModelOptions, options: RunOptions) -> dict:
     from colorize_cli.pipeline.session import resolve_model, weights_id
 
     cls, _ = select_engine(model.engine)
-    card = None if model.weights in (None, "default") else read_card(model.weights)
-    return job_settings(resolve_model(model.model, model.weights), cls.name, weights_id(model.weights),
+    card = None if model.weights_file is None else read_card(model.weights_file)
+    return job_settings(resolve_model(model.model, model.weights_file), cls.name, weights_id(model.weights_file),
                         model.render_size, options, card)
 
 

@@ -21,12 +21,12 @@ def estimate_frames(item) -> int | None:
 
 
 def planned_state(plan, item, options, config: str | None) -> str:
-    """What the real run will do with `item`, by the real run's rules (jobs.runner):
+    """What the real run will do with `item`, by the real run's rules (jobs.ledger):
     new, redo (changed input or settings, interrupted, failed), done (skipped: unchanged),
     skip (--skip-existing and a file that is not ours), conflict (exists, not ours)."""
     from colorize_cli.jobs.manifest import fingerprint
 
-    from colorize_cli.jobs.runner import foreign_output, item_config_hash
+    from colorize_cli.jobs.ledger import Ledger, item_config_hash
 
     manifest = plan.manifest
     exists = item.output.exists()
@@ -34,7 +34,7 @@ def planned_state(plan, item, options, config: str | None) -> str:
         if exists and not options.overwrite:
             return "skip" if options.skip_existing else "conflict"
         return "redo" if exists else "new"
-    foreign = foreign_output(manifest, item, options)     # the real run's rule, not a copy of it
+    foreign = Ledger(manifest, "", options).foreign(item)     # the real run's rule, not a copy of it
     if foreign is not None:
         return "skip" if foreign.status == "skipped" else "conflict"
     rec = manifest.get(item.output)

@@ -86,7 +86,7 @@ def run_film_locally(session, film: SegmentedFilm, on_frames=None) -> ItemResult
         film.started(seg)
         t = time.perf_counter()
         try:
-            stats = colorize_film(session, film.item.source, film.part(seg), film.options, overwrite=True,
+            stats = colorize_film(session, film.item.source, film.part(seg), film.options, replace=True,
                                   window=film.window(seg), segment=True, hints=film.hints)
         except ColorizeError as e:
             film.failed(seg, e)

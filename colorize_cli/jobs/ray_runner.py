@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from colorize_cli.errors import ColorizeError, MissingExtraError, UsageError
-from colorize_cli.io.atomic import before_publish, publish_staged
+from colorize_cli.io.atomic import publish_staged
 from colorize_cli.options import ModelOptions, RunOptions
 from colorize_cli.results import ItemResult, error_text
 
@@ -63,7 +63,7 @@ def make_worker_class(ray):
         def segment(self, source, window, out, options) -> int:
             from colorize_cli.pipeline.item import colorize_film
 
-            return colorize_film(self.session, Path(source), Path(out), RunOptions(**options), overwrite=True,
+            return colorize_film(self.session, Path(source), Path(out), RunOptions(**options), replace=True,
                                  window=tuple(window), segment=True).frames
 
     return ColorizeWorker
@@ -91,8 +91,7 @@ class RayJob:
     def __init__(self, ray, plan, options, model, workers, verify):
         self.ray, self.plan, self.options, self.model = ray, plan, options, model
         self.workers, self.verify = workers, verify
-        self.fingerprints: dict = {}   # source -> fingerprint admitted
-        self.owned: dict = {}          # source -> its existing output is this job's own
+        self.tickets: dict = {}        # source -> its Ticket (jobs.ledger)
         self.films: dict = {}          # source -> SegmentedFilm being assembled
 
     def run(self, address):
@@ -118,6 +117,7 @@ class RayJob:
         return [worker.options(**per).remote(dataclasses.asdict(self.model)) for _ in range(n)]
 
     def _run(self):
+        from colorize_cli.jobs.ledger import open_ledger
         from colorize_cli.jobs.manifest import config_hash
         from colorize_cli.jobs.runner import open_job
 
@@ -125,8 +125,9 @@ class RayJob:
         actors = self._actors()
         self.opts = dataclasses.asdict(self.options)
         settings = ray.get(actors[0].settings.remote(self.opts))
-        self.config = config_hash(settings)
-        self.manifest = open_job(self.plan, settings, self.config, runner="ray")
+        config = config_hash(settings)
+        self.ledger = open_ledger(open_job(self.plan, settings, config, runner="ray"), config, self.options,
+                                  self.verify)
         try:
             tasks = []
             for item in self.plan.items:
@@ -153,36 +154,24 @@ class RayJob:
                 elif res is not None:
                     yield res
         finally:
-            if self.manifest is not None:
-                self.manifest.close()
+            self.ledger.close()
 
     def _admit(self, item, tasks: list) -> ItemResult | None:
-        """The local runner's admission; queues the item's tasks, or returns its early result."""
-        from colorize_cli.jobs.film import SegmentedFilm
-        from colorize_cli.jobs.runner import admit, foreign_output
+        """The ledger's admission (as the local runner's); queues the item's tasks, or returns its
+        early result."""
+        from colorize_cli.jobs.ledger import Ticket
 
-        manifest = self.manifest
-        if manifest is None:
+        got = self.ledger.admit(item)
+        if not isinstance(got, Ticket):
+            return got
+        self.tickets[item.source] = got
+        if item.kind != "video" or not self.options.segment_seconds or got.fp is None:
             tasks.append(Task("file", item))
             return None
-        foreign = foreign_output(manifest, item, self.options)
-        if foreign is not None:
-            return foreign
-        self.owned[item.source] = item.output.exists()
-        fp, early = admit(manifest, item, self.config, self.verify)
-        if early is not None:
-            return early
-        self.fingerprints[item.source] = fp
-        if item.kind != "video" or not self.options.segment_seconds:
-            tasks.append(Task("file", item))
-            return None
-        try:
-            film = SegmentedFilm(item, self.options, manifest, fp, self.config, self.plan.root,
-                                 replace=self.owned[item.source])
-        except (ColorizeError, OSError) as e:
-            res = ItemResult.of(item, "failed", error=error_text(item, e))
-            self._record(item, res)
-            return res
+        film = self.ledger.segmented(got, self.plan.root)
+        if isinstance(film, ItemResult):
+            self.ledger.record(got, film)
+            return film
         self.films[item.source] = film
         for seg in film.todo:
             film.started(seg)
@@ -198,7 +187,7 @@ class RayJob:
             return actor.segment.remote(str(item.source), film.window(task.seg), str(film.part(task.seg)),
                                         dataclasses.asdict(film.options))
         return actor.process.remote(str(item.source), str(item.output), item.kind, self.opts,
-                                    self.owned.get(item.source, False))
+                                    self.tickets[item.source].replace)
 
     def _collect(self, task: Task, ref):
         """A finished task's result: an ItemResult to yield, a join Task to queue, or None."""
@@ -223,30 +212,19 @@ class RayJob:
     def _publish(self, item, res: ItemResult, staged: list) -> None:
         """Rename a worker's finished files into place, each file's identity recorded first (as the
         local runner does), so a driver that dies in between leaves a file the job knows."""
-        overwrite = self.options.overwrite or self.owned.get(item.source, False)
-        fp = self.fingerprints.get(item.source)
-        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp, fp)
-                                   if self.manifest is not None else None)
+        ticket = self.tickets[item.source]
         try:
-            publish_staged(staged, overwrite)
+            with self.ledger.publishing(ticket):
+                publish_staged(staged, self.options.overwrite or ticket.replace)
         except (OSError, ColorizeError) as e:
             res.fail(error_text(item, e))
-        finally:
-            before_publish.reset(claim)
 
     def _join(self, item) -> ItemResult:
         film = self.films.pop(item.source)
-        fp = self.fingerprints.get(item.source)
-        claim = before_publish.set(lambda tmp, final: self.manifest.claim(item.source, final, tmp, fp))
-        try:
+        with self.ledger.publishing(self.tickets[item.source]):
             res = film.join()
-        finally:
-            before_publish.reset(claim)
         self._record(item, res)
         return res
 
     def _record(self, item, res: ItemResult) -> None:
-        from colorize_cli.jobs.runner import record
-
-        if self.manifest is not None:
-            record(self.manifest, item, self.fingerprints.get(item.source, ""), self.config, res)
+        self.ledger.record(self.tickets[item.source], res)

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from colorize_cli.errors import ColorizeError, OutputExistsError, UsageError
+from colorize_cli.errors import OutputExistsError, UsageError
 from colorize_cli.formats import kind_of_ext
-from colorize_cli.io.atomic import before_publish
 from colorize_cli.io.discover import WorkItem, discover
+from colorize_cli.jobs.ledger import Ticket, open_ledger
 from colorize_cli.jobs.lookahead import LookAhead
-from colorize_cli.jobs.manifest import Manifest, config_hash, fingerprint
-from colorize_cli.results import DONE_EARLIER, ItemResult, error_text
+from colorize_cli.jobs.manifest import Manifest, config_hash
+from colorize_cli.results import ItemResult
 
 
 def expand_inputs(inputs) -> list[str]:
@@ -221,126 +221,59 @@ def open_job(plan: Plan, settings: dict, config: str, **extra) -> Manifest | Non
     return manifest
 
 
-def item_config_hash(config: str, hints) -> str:
-    """The item's configuration: the job's, and its hint file's content when it has one (a
-    changed hint file redoes that item, an unchanged one does not)."""
-    return config if hints is None else config_hash({"config": config, "hints": hints.digest})
-
-
-def admit(manifest: Manifest, item: WorkItem, config: str, verify: bool = False):
-    """(fingerprint, None) when the item needs work (marked running), else (None, its result)."""
-    try:
-        fp = fingerprint(item.source)
-    except (ColorizeError, OSError) as e:
-        error = str(e) if isinstance(e, ColorizeError) else f"{item.source}: {e.strerror or e}"
-        manifest.mark(item.source, item.output, item.kind, "", config, "failed", error=error)  # status counts it
-        return None, ItemResult.of(item, "failed", error=error)
-    if manifest.is_done(item.source, item.output, fp, config, verify=verify):
-        return None, ItemResult(str(item.source), str(item.output), item.kind, "skipped",
-                                warnings=[DONE_EARLIER])
-    manifest.mark(item.source, item.output, item.kind, fp, config, "running")
-    return fp, None
-
-
-def record(manifest: Manifest, item: WorkItem, fp: str, config: str, res) -> None:
-    status = {"done": "done", "skipped": "skipped"}.get(res.status, "failed")
-    manifest.mark(item.source, item.output, item.kind, fp, config, status,
-                  frames=res.frames, seconds=res.seconds, error=res.error)
-
-
-def foreign_output(manifest: Manifest, item: WorkItem, options):
-    """An ItemResult when `item.output` exists and is not this job's file for this source (a user's
-    file, another job's, or ours edited since): skipped with --skip-existing, else failed. None
-    when the item may go ahead (computed before the manifest row changes)."""
-    if options.overwrite or not item.output.exists() or manifest.owns(item.source, item.output):
-        return None
-    if options.skip_existing:
-        return ItemResult(str(item.source), str(item.output), item.kind, "skipped",
-                          warnings=[f"{item.output}: exists and was not written by this job; left as is"])
-    return ItemResult(str(item.source), str(item.output), item.kind, "failed",
-                      error=f"{item.output}: output exists and was not written by this job "
-                            f"(--overwrite replaces it)")
-
-
 def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             on_frames: Callable | None = None, verify: bool = False) -> Iterator[ItemResult]:
-    """Process a plan locally through a loaded Session, recording each item in the manifest
-    (archive runs)."""
+    """Process a plan locally through a loaded Session: each item admitted, run and recorded by
+    the job's ledger (jobs.ledger; a null one for loose files)."""
     from colorize_cli.jobs.config import session_settings
-    from colorize_cli.pipeline.item import process_item
 
     settings = session_settings(session, options)
     config = config_hash(settings)
     if plan.root is None and options.segment_seconds:   # segments need a manifest and a work folder:
         plan.root = loose_film_root(plan.items[0].output)  # in the cache, not beside the user's film
-    manifest = open_job(plan, settings, config)
+    ledger = open_ledger(open_job(plan, settings, config), config, options, verify, plan.hints)
     ahead = LookAhead(session, plan.items, options, plan.hints) \
         if LookAhead.wanted(session, plan.items, options) else None
-
     measured = [0, 0.0]      # done frames and seconds: this machine's speed record (jobs.speed)
-
-    def worth(item) -> bool:   # a cheap guess; admit() below still decides
-        if manifest is None:
-            return not (options.skip_existing and item.output.exists())
-        rec = manifest.get(item.output)
-        return foreign_output(manifest, item, options) is None and (rec is None or rec.status != "done")
     try:
         for i, item in enumerate(plan.items):
             if on_item:
                 on_item(item)
             started = ahead.take(i) if ahead else None
             if ahead and item.kind == "image":    # not beside a film: it has the cores to itself
-                ahead.start(i + 1, worth)
-            if manifest is None:
-                res = process_item(session, item, options, on_frames, ahead=started, hints=plan.hints.get(item.source))
+                ahead.start(i + 1, ledger.worth)
+            got = ledger.admit(item)
+            if isinstance(got, Ticket):
+                with ledger.publishing(got):
+                    res = _run_item(session, got, ledger, options, on_frames, started, plan.root)
+                ledger.record(got, res)
                 _count(measured, res)
-                yield res
-                continue
-            foreign = foreign_output(manifest, item, options)
-            if foreign is not None:
-                yield foreign
-                continue
-            owned = item.output.exists()   # and, by now, ours (or --overwrite)
-            item_config = item_config_hash(config, plan.hints.get(item.source))
-            fp, early = admit(manifest, item, item_config, verify)
-            if early is not None:
-                yield early
-                continue
-            claim = before_publish.set(lambda tmp, final, it=item, f=fp: manifest.claim(it.source, final, tmp, f))
-            try:
-                if item.kind == "video" and options.segment_seconds:
-                    res = _film(session, item, options, manifest, fp, item_config, plan.root, owned, on_frames,
-                                plan.hints.get(item.source))
-                else:
-                    res = process_item(session, item, options, on_frames, replace=owned, ahead=started,
-                                       expect=fp, hints=plan.hints.get(item.source))
-            finally:
-                before_publish.reset(claim)
-            record(manifest, item, fp, item_config, res)
-            _count(measured, res)
+            else:
+                res = got
             yield res
     finally:
         if ahead is not None:
             ahead.close()
-        if manifest is not None:
-            manifest.close()
+        ledger.close()
         from colorize_cli.jobs import speed
 
         speed.record(settings["model"], settings["engine"], *measured)
+
+
+def _run_item(session, ticket: Ticket, ledger, options, on_frames, started, root) -> ItemResult:
+    """An admitted item: a segmented film through its SegmentedFilm, anything else whole."""
+    from colorize_cli.jobs.film import run_film_locally
+    from colorize_cli.pipeline.item import process_item
+
+    item = ticket.item
+    if item.kind == "video" and options.segment_seconds:
+        film = ledger.segmented(ticket, root)
+        return film if isinstance(film, ItemResult) else run_film_locally(session, film, on_frames)
+    return process_item(session, item, options, on_frames, replace=ticket.replace, ahead=started,
+                        expect=ticket.fp, hints=ticket.hints)
 
 
 def _count(measured: list, res) -> None:
     if res.status == "done" and res.frames and res.seconds:
         measured[0] += res.frames
         measured[1] += res.seconds
-
-
-def _film(session, item, options, manifest, fp, config, root, owned, on_frames, hints=None) -> ItemResult:
-    from colorize_cli.jobs.film import SegmentedFilm, run_film_locally
-
-    try:
-        film = SegmentedFilm(item, options, manifest, fp, config, root, replace=owned)
-        film.hints = hints
-    except (ColorizeError, OSError) as e:
-        return ItemResult.of(item, "failed", error=error_text(item, e))
-    return run_film_locally(session, film, on_frames)

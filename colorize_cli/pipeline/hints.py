@@ -61,17 +61,18 @@ class Propagator:
             self.degree[q] += wgt
         self.total = (self.degree + self.diag).astype(np.float32)
         self.inv_diag = 1.0 / self.total
-        from colorize_cli.pipeline import kernels
+        from colorize_cli.colour import kernels
+        from colorize_cli.pipeline.hint_kernels import affinity_apply
 
         self.compiled = None
-        if kernels.available():       # one compiled pass per product (numba), else numpy slices
+        if kernels.use():       # one compiled pass per product (numba), else numpy slices
             full = {}
             for (dy, dx), wgt in self.pairs:
                 a = np.zeros((self.h, self.w), np.float32)
                 p, _ = _slices(dy, dx, self.h, self.w)
                 a[p] = wgt
                 full[(dy, dx)] = a
-            self.compiled = (kernels.affinity_apply, full[(0, 1)], full[(1, 0)], full[(1, 1)], full[(1, -1)])
+            self.compiled = (affinity_apply, full[(0, 1)], full[(1, 0)], full[(1, 1)], full[(1, -1)])
 
     def apply(self, u: np.ndarray) -> np.ndarray:
         """A @ u for u (C, h, w)."""
@@ -91,7 +92,7 @@ class Propagator:
         """Preconditioned conjugate gradients, every channel at once (from x0 when given)."""
         x = rhs * self.inv_diag if x0 is None else x0.astype(np.float32)
         if self.compiled is not None:    # the whole loop compiled (numba)
-            from colorize_cli.pipeline.kernels import affinity_cg
+            from colorize_cli.pipeline.hint_kernels import affinity_cg
 
             _, w_r, w_d, w_dr, w_dl = self.compiled
             return affinity_cg(np.ascontiguousarray(rhs, dtype=np.float32), np.ascontiguousarray(x, dtype=np.float32),

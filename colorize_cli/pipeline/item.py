@@ -61,8 +61,8 @@ def photo_work(session, item, options: RunOptions, hints=None) -> tuple:
     t1 = time.perf_counter()
     parts: dict = {}
     if hints is not None:
-        hints.check_size(photo.rgb.shape[1], photo.rgb.shape[0])
-    rgb = colorize_rgb(photo.rgb, session.predictor, options.saturation, parts, photo.gray, hints=hints)
+        hints.check_size(photo.pixels.shape[1], photo.pixels.shape[0])
+    rgb = colorize_rgb(photo.pixels, session.predictor, options.saturation, parts, photo.gray, hints=hints)
     return photo, rgb, {"decode": t1 - t, "infer": time.perf_counter() - t1, **parts}
 
 
@@ -91,20 +91,20 @@ def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expe
     return earlier
 
 
-def colorize_film(session, source: Path, output: Path, options: RunOptions, *, overwrite: bool | None = None,
+def colorize_film(session, source: Path, output: Path, options: RunOptions, *, replace: bool = False,
                   window=None, segment: bool = False, on_frames: Callable | None = None, hints=None):
     """The one video set-up (encoder settings, smoother, stages) used by whole films, segments
     and the benchmark. `window` = (start, end, warm_start) pts for a segment; segments are
-    written without B-frames and never keep passthrough streams (the join adds them)."""
-    from colorize_cli.io.video import EncodeSettings, VideoSink, VideoSource
+    written without B-frames and never keep passthrough streams (the join adds them). `replace`:
+    the output may be replaced (as process_item's; --overwrite also does)."""
+    from colorize_cli.io.video import VideoSink, VideoSource
     from colorize_cli.pipeline.temporal import make_smoother
     from colorize_cli.pipeline.video import colorize_video
 
-    settings = EncodeSettings(options, no_bframes=segment)
     with VideoSource(source) as src:
         if window is not None:
             src.set_window(*window)
-        sink = VideoSink(output, src, settings, options.overwrite if overwrite is None else overwrite)
+        sink = VideoSink(output, src, options, options.overwrite or replace, no_bframes=segment)
         smoother = make_smoother(options.temporal, options.temporal_strength)
         hinter = None
         if hints is not None and hints.frames:

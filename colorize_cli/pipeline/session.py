@@ -7,24 +7,24 @@ from colorize_cli.options import DEFAULT_MODEL, ModelOptions
 from colorize_cli.pipeline.predict import ChromaPredictor
 
 
-def resolve_model(model: str | None, weights=None) -> str:
+def resolve_model(model: str | None, weights_file=None) -> str:
     """The model to build: as asked; else the one a weights file's card names; else the default."""
     from colorize_cli.models.registry import read_card
 
     if model:
         return model
-    if weights not in (None, "default"):
-        named = read_card(weights).get("model")
+    if weights_file is not None:
+        named = read_card(weights_file).get("model")
         if named:
             return named
     return DEFAULT_MODEL
 
 
-def weights_id(weights) -> str | None:
+def weights_id(weights_file) -> str | None:
     """sha256 of a weights file given by path (None: the shipped weights, named by their card)."""
     from colorize_cli.models import weights_sha256
 
-    return None if weights in ("default", None) else weights_sha256(weights)
+    return None if weights_file is None else weights_sha256(weights_file)
 
 
 class Session:
@@ -38,14 +38,14 @@ class Session:
 
         o = options or ModelOptions(**fields)
         self.options = o
-        name = resolve_model(o.model, o.weights)
+        name = resolve_model(o.model, o.weights_file)
         spec = get_spec(name)
-        if require_weights and o.weights == "default" and not spec.has_weights:
+        if require_weights and o.weights_file is None and not spec.has_weights:
             raise UsageError(f"model {name!r} has no trained weights in this install; train it with "
                              f"scripts/train.py or pass --weights FILE")
-        net = create_model(name, weights=o.weights)
+        net = create_model(name, weights=o.weights_file or "default")
         self.spec = spec
-        self.weights_id = weights_id(o.weights)
+        self.weights_id = weights_id(o.weights_file)
         self.threads = thread_budget.apply(o.threads)
         reuse_freed_memory()      # frame-sized temporaries without page faults (colorize_cli.memory)
         cls, self.engine_reason = select_engine(o.engine)

@@ -18,7 +18,8 @@ import math
 import numpy as np
 import torch
 
-MODES = ("flow", "ema", "off")
+from colorize_cli.options import TEMPORAL_STRENGTH
+
 FORGET = 1e-3   # a frame's weight in the state below this counts as forgotten
 
 
@@ -155,15 +156,15 @@ class FlowSmoother(_Smoother):
         return torch.from_numpy(out).to(ab)
 
 
+SMOOTHERS = {"flow": FlowSmoother, "ema": EMASmoother, "off": None}   # the modes of options.TEMPORAL
+
+
 def make_smoother(mode: str, strength: float | None = None):
-    """The smoother for `mode`; strength None = the mode's own default."""
-    if mode == "off":
-        return None
-    if mode == "ema":
-        return EMASmoother(0.6 if strength is None else strength)
-    if mode == "flow":
-        return FlowSmoother(0.9 if strength is None else strength)
-    raise ValueError(f"unknown temporal mode {mode!r} (choose from {', '.join(MODES)})")
+    """The smoother for `mode`; strength None = the mode's own default (options.TEMPORAL_STRENGTH)."""
+    if mode not in SMOOTHERS:
+        raise ValueError(f"unknown temporal mode {mode!r} (choose from {', '.join(SMOOTHERS)})")
+    cls = SMOOTHERS[mode]
+    return None if cls is None else cls(TEMPORAL_STRENGTH[mode] if strength is None else strength)
 
 
 def warmup_seconds(mode: str, strength: float | None, fps: float) -> float:

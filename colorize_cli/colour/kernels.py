@@ -1,6 +1,6 @@
-"""Compiled kernels (numba) for the CPU chroma path: one pass from (L, ab) to the Cb/Cr codes.
+"""Compiled kernels (numba), the colour module's fast path: one pass from (L, ab) to the output codes.
 
-The OpenCV path (`chroma.ChromaPlanes` without these) makes six full-size float passes per frame:
+The OpenCV path (`films.ChromaPlanes` without these) makes six full-size float passes per frame:
 resize a, resize b, merge, cvtColor Lab -> RGB, split, weighted sums. Here each output row is one
 loop that the compiler vectorises (AVX2: eight pixels at a time) and that touches only L, two rows
 of ab and the two output rows:
@@ -10,13 +10,13 @@ of ab and the two output rows:
   R, G, B   linear sRGB (the XYZ -> RGB matrix with the D65 white folded in), clipped to [0, 1]
   R'G'B'    sRGB transfer: c^(1/2.4) = u^(5/3) with u = sqrt(sqrt(c)), u^(5/3) by a degree-6
             polynomial on the range used (error < 4e-6, tested; 1 code is 1/219 of the range)
-  Cb, Cr    the 2x4 affine matrix of `chroma.cbcr_matrix`, clipped, rounded
+  Cb, Cr    the 2x4 affine matrix of `films.cbcr_matrix`, clipped, rounded
 
 Tested against the exact torch math (`colorspace`): within 1 code value, like the OpenCV path.
 
 `photo` does the same for photos, to sRGB codes at full resolution: per row, linear RGB one channel
 per loop (vectorised), then only the pixels outside sRGB get the gamut mapping of
-`chroma.lab_to_rgb_gamut` (the chroma-limit table, bilinear in L and hue; hue by a polynomial
+`photos.lab_to_rgb_gamut` (the chroma-limit table, bilinear in L and hue; hue by a polynomial
 atan2), then the codes. Tested: within 1 code of the OpenCV path, CIEDE2000 < 1 against the exact
 search.
 numba is optional: `available()` is False without it (or with COLORIZE_JIT=0), and the caller
@@ -42,6 +42,11 @@ except ImportError:          # the OpenCV path runs instead; nothing below is ca
 def available() -> bool:
     """numba importable and not switched off (COLORIZE_JIT=0)."""
     return numba is not None and os.environ.get("COLORIZE_JIT", "1").strip() != "0"
+
+
+def use(jit: bool | None = None) -> bool:
+    """The one answer to "compiled kernels or OpenCV?": `jit` when the caller chose, else available()."""
+    return available() if jit is None else bool(jit)
 
 
 def _njit(**options):
@@ -180,7 +185,7 @@ def _hue_deg(b, a):
 def _to_gamut(L, a0, a1, b0, b1, wy, m, table, lsteps, hsteps, mask, lin):
     """The pixels of a row outside sRGB: chroma scaled down to the table's limit for (L, hue),
     bilinear in L and hue with the edges held (as cv2.remap with BORDER_REPLICATE in
-    chroma.lab_to_rgb_gamut); L and hue kept. Few pixels, so plain scalar code."""
+    photos.lab_to_rgb_gamut); L and hue kept. Few pixels, so plain scalar code."""
     rows, cols = table.shape
     for j in range(L.shape[0]):
         if not mask[j]:
@@ -227,9 +232,9 @@ def xyz_to_linear() -> np.ndarray:
     """3x3 (row-major, 9 floats): (f^-1(fx), f^-1(fy), f^-1(fz)) -> linear sRGB, D65 white folded in.
     Computed once; callers do not write to it."""
     if "m9" not in _CONST:
-        from colorize_cli.colorspace import _WHITE, _XYZ2RGB
+        from colorize_cli.colour.lab import WHITE, XYZ2RGB
 
-        _CONST["m9"] = (_XYZ2RGB.double() * _WHITE.double()[None, :]).numpy().astype(np.float32).ravel()
+        _CONST["m9"] = (XYZ2RGB * WHITE[None, :]).astype(np.float32).ravel()
     return _CONST["m9"]
 
 
@@ -245,82 +250,3 @@ def vertical_taps(h: int, ch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w[y0 < 0] = 0
     y0 = np.clip(y0, 0, h - 1)
     return y0, np.minimum(y0 + 1, h - 1), w
-
-
-@_njit()
-def affinity_apply(u, total, w_r, w_d, w_dr, w_dl, out):
-    """out = A u for the hint propagation's operator (pipeline.hints.Propagator), in one pass:
-    total = degree + diagonal terms; w_r links (y, x)-(y, x+1), w_d (y, x)-(y+1, x), w_dr
-    (y, x)-(y+1, x+1), w_dl (y, x)-(y+1, x-1) (zero where the neighbour is outside)."""
-    C, H, W = u.shape
-    for c in range(C):
-        for y in range(H):
-            for x in range(W):
-                s = total[y, x] * u[c, y, x]
-                if x + 1 < W:
-                    s -= w_r[y, x] * u[c, y, x + 1]
-                if x > 0:
-                    s -= w_r[y, x - 1] * u[c, y, x - 1]
-                if y + 1 < H:
-                    s -= w_d[y, x] * u[c, y + 1, x]
-                    if x + 1 < W:
-                        s -= w_dr[y, x] * u[c, y + 1, x + 1]
-                    if x > 0:
-                        s -= w_dl[y, x] * u[c, y + 1, x - 1]
-                if y > 0:
-                    s -= w_d[y - 1, x] * u[c, y - 1, x]
-                    if x > 0:
-                        s -= w_dr[y - 1, x - 1] * u[c, y - 1, x - 1]
-                    if x + 1 < W:
-                        s -= w_dl[y - 1, x + 1] * u[c, y - 1, x + 1]
-                out[c, y, x] = s
-
-
-@_njit()
-def affinity_cg(rhs, x, total, w_r, w_d, w_dr, w_dl, iters, tol):
-    """Jacobi-preconditioned conjugate gradients for A x = rhs with A as in affinity_apply, each
-    channel on its own, x (the start) updated in place; stops when |r| < tol |rhs| or after iters."""
-    C, H, W = rhs.shape
-    r = np.empty((1, H, W), np.float32)
-    z = np.empty((1, H, W), np.float32)
-    p = np.empty((1, H, W), np.float32)
-    ap = np.empty((1, H, W), np.float32)
-    for c in range(C):
-        xc = x[c:c + 1]
-        affinity_apply(xc, total, w_r, w_d, w_dr, w_dl, ap)
-        rr = 0.0
-        bb = 0.0
-        rz = 0.0
-        for y in range(H):
-            for i in range(W):
-                r[0, y, i] = rhs[c, y, i] - ap[0, y, i]
-                z[0, y, i] = r[0, y, i] / total[y, i]
-                p[0, y, i] = z[0, y, i]
-                rz += r[0, y, i] * z[0, y, i]
-                rr += r[0, y, i] * r[0, y, i]
-                bb += rhs[c, y, i] * rhs[c, y, i]
-        stop = tol * tol * max(bb, 1e-20)
-        for _ in range(iters):
-            if rr < stop:
-                break
-            affinity_apply(p, total, w_r, w_d, w_dr, w_dl, ap)
-            pap = 0.0
-            for y in range(H):
-                for i in range(W):
-                    pap += p[0, y, i] * ap[0, y, i]
-            alpha = rz / max(pap, 1e-30)
-            rr = 0.0
-            rz_new = 0.0
-            for y in range(H):
-                for i in range(W):
-                    x[c, y, i] += alpha * p[0, y, i]
-                    r[0, y, i] -= alpha * ap[0, y, i]
-                    z[0, y, i] = r[0, y, i] / total[y, i]
-                    rr += r[0, y, i] * r[0, y, i]
-                    rz_new += r[0, y, i] * z[0, y, i]
-            beta = rz_new / max(rz, 1e-30)
-            rz = rz_new
-            for y in range(H):
-                for i in range(W):
-                    p[0, y, i] = z[0, y, i] + beta * p[0, y, i]
-    return x
