@@ -25,6 +25,8 @@ setup(
         "colorize_cli.colour",
         "colorize_cli.jobs",
         "colorize_cli.models",
+        "colorize_cli.models.training",
+        "colorize_cli.tools",
         "colorize_cli.engines",
     ],
     package_dir={

@@ -195,7 +195,7 @@ class ModelOptions:
         _number("--threads", self.threads, int, 1, 1024)
         if self.model is not None and (not isinstance(self.model, str) or not self.model):
             raise UsageError(f"--model must be a model name, not {self.model!r}")
-        if self.weights_file is None:
+        if self.weights in (None, SHIPPED):
             return
         from colorize_cli.files import as_path
 

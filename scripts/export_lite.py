@@ -20,9 +20,9 @@ from pathlib import Path
 import torch
 
 from colorize_cli.engines.cpu import CPUEngine
-from colorize_cli.evaluate import evaluate, load_val
+from colorize_cli.tools.evaluate import evaluate, load_val
 from colorize_cli.models import get_spec, save_weights
-from colorize_cli.models.lite_training import trained_net
+from colorize_cli.models.training.lite import trained_net
 from colorize_cli.models.registry import ABPredictor
 from colorize_cli.pipeline.predict import ChromaPredictor
 

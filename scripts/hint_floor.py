@@ -20,7 +20,7 @@ from PIL import Image
 
 from colorize_cli.api import Colorizer
 from colorize_cli.colorspace import lab_to_rgb, rgb_to_lab
-from colorize_cli.evaluate import load_val
+from colorize_cli.tools.evaluate import load_val
 from colorize_cli.pipeline.hints import apply_hints
 
 SIZE = 256

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from colorize_cli.api import Colorizer
-from colorize_cli.evaluate import gray_of, hint_points, load_val
+from colorize_cli.tools.evaluate import gray_of, hint_points, load_val
 from colorize_cli.hints import from_points
 
 

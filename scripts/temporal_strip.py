@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from colorize_cli.api import Colorizer
-from colorize_cli.video_eval import DEFAULT_MODES, colorize_clip, read_clip
+from colorize_cli.tools.video_eval import DEFAULT_MODES, colorize_clip, read_clip
 
 
 def main() -> None:

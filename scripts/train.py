@@ -12,7 +12,7 @@ import time
 import torch
 
 from colorize_cli.models import get_spec
-from colorize_cli.models.training import TrainConfig, Trainer
+from colorize_cli.models.training.recipes import TrainConfig, Trainer
 
 
 def main() -> None:

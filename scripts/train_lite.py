@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train lite-unet on a CPU in stages that resume (see colorize_cli.models.lite_training).
+"""Train lite-unet on a CPU in stages that resume (see colorize_cli.models.training.lite).
 
   nohup python scripts/train_lite.py --data ../shared/data/train_shards --val ../shared/data/val \
       --out runs/lite0 --stage all > runs/lite0.log 2>&1 &
@@ -16,26 +16,26 @@ from dataclasses import fields
 
 import torch
 
-from colorize_cli.models.lite_campaign import Campaign, CampaignConfig
-from colorize_cli.models.lite_training import LiteConfig, LiteTrainer
+from colorize_cli.models.training.campaign import Campaign, CampaignConfig
+from colorize_cli.models.training.lite import LiteConfig, LiteTrainer
 
 
 class ValScorer:
     """The eval protocol of `colorize eval` on val (256², the whole photo path, torch on the CPU)."""
 
     def __init__(self, folder: str, limit: int | None = None):
-        from colorize_cli.evaluate import load_val
+        from colorize_cli.tools.evaluate import load_val
 
         self.images = load_val(folder, limit)
 
     def gray(self) -> dict:
-        from colorize_cli.evaluate import evaluate
+        from colorize_cli.tools.evaluate import evaluate
 
         return {k: float(v) for k, v in evaluate({"gray": None}, self.images)["gray"].items()}
 
     def score(self, net, render: int) -> dict:
         from colorize_cli.engines.cpu import CPUEngine
-        from colorize_cli.evaluate import evaluate
+        from colorize_cli.tools.evaluate import evaluate
         from colorize_cli.models import get_spec
         from colorize_cli.models.registry import ABPredictor
         from colorize_cli.pipeline.predict import ChromaPredictor
@@ -54,7 +54,7 @@ def main() -> None:
     ap.add_argument("--stage", default="all", choices=["cache", "decoder", "finetune", "all"])
     ap.add_argument("--threads", type=int)
     ap.add_argument("--campaign", action="store_true",
-                    help="the long resumable fine-tuning campaign (models/lite_campaign.py); run it again to resume")
+                    help="the long resumable fine-tuning campaign (models/training/campaign.py); run it again to resume")
     ap.add_argument("--init", help="campaign start weights (default: the shipped lite-unet)")
     ap.add_argument("--val-limit", type=int, help="score on the first N val photos only (smoke runs)")
     names = {}     # options of both configs; each config takes its own default for what is not given

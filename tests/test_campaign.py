@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from colorize_cli.models.lite_campaign import Arm, CampaignConfig, lr_factor
-from colorize_cli.models.lite_training import LiteConfig, LiteLoss
+from colorize_cli.models.training.campaign import Arm, CampaignConfig, lr_factor
+from colorize_cli.models.training.lite import LiteConfig, LiteLoss
 from colorize_cli.models.eccv16 import ab_bins
 
 

@@ -132,7 +132,7 @@ def test_bench_transcode_only_gives_the_encoder_the_job_a_film_gives_it(tmp_path
     import av
     import numpy as np
 
-    from colorize_cli import bench
+    from colorize_cli.tools import bench
     from colorize_cli.api import Colorizer, RunOptions
 
     src = tmp_path / "gop5.mp4"

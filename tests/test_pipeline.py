@@ -180,7 +180,7 @@ def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search(jit):
     sRGB too: the same colour (CIEDE2000 < 1 for 99.9 % of pixels), L kept."""
     import numpy as np
 
-    from colorize_cli.evaluate import ciede2000
+    from colorize_cli.tools.evaluate import ciede2000
     from colorize_cli.colour import kernels
     from colorize_cli.colour import lab_to_rgb_gamut, photo_codes
 

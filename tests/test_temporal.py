@@ -112,7 +112,7 @@ def _panning_frames(n=8, flicker=0.0, seed=1):
 
 
 def test_video_metrics_separate_flicker_from_motion():
-    from colorize_cli.video_eval import ab_of, cdc, consistent_flows, warp_error
+    from colorize_cli.tools.video_eval import ab_of, cdc, consistent_flows, warp_error
 
     steady, flickery = _panning_frames(), _panning_frames(flicker=12.0)
     flows = consistent_flows(steady)
@@ -128,8 +128,8 @@ def test_video_colourfulness_is_the_photo_table_colourfulness():
     """ΔCF in the video table and in the photo table must be the same measure."""
     from media import colourful_frame
 
-    from colorize_cli.evaluate import colourfulness
-    from colorize_cli.video_eval import _cf
+    from colorize_cli.tools.evaluate import colourfulness
+    from colorize_cli.tools.video_eval import _cf
 
     frames = np.stack([colourful_frame(i, 7, 5) for i in range(3)])   # tiny: N-1 and N differ
     per_frame = [colourfulness(torch.from_numpy(f).permute(2, 0, 1).float()) for f in frames]

@@ -35,8 +35,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     import torch
 
     from colorize_cli.api import ModelOptions, resolve_model
-    from colorize_cli.bench import chroma_path, end_to_end, hints_cost, inference, photos, smoothing
-    from colorize_cli.bench import startup as startup_times
+    from colorize_cli.tools.bench import chroma_path, end_to_end, hints_cost, inference, photos, smoothing
+    from colorize_cli.tools.bench import startup as startup_times
 
     o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
     model, engine, batch_size = resolve_model(o.model), o.engine, o.batch_size

@@ -32,20 +32,12 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, hint_count
 
     engine = engine or "auto"
     if videos:
-        from colorize_cli.video_eval import evaluate_clips, markdown
-
-        for name in models.split(","):
-            table = evaluate_clips(list(videos), Colorizer(name.strip(), engine, batch_size=8).predictor,
-                                   limit=frames)
-            if as_json:
-                click.echo(json.dumps({"model": name.strip(), "clips": table}, indent=2))
-            else:
-                click.echo(f"{name.strip()}: {len(videos)} clips, metrics at 360p\n\n{markdown(table)}\n")
+        _evaluate_videos(videos, models, engine, frames, as_json)
         if not folder:
             return 0
     if not folder:
         raise UsageError("give a FOLDER of colour photos, or --video CLIP")
-    from colorize_cli.evaluate import evaluate, load_val, markdown_table, picture_grid
+    from colorize_cli.tools.evaluate import evaluate, load_val, markdown_table, picture_grid
 
     images = load_val(folder, limit)
     if not images:
@@ -55,18 +47,7 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, hint_count
         predictors[name] = Colorizer(name.strip(), engine, batch_size=16).predictor
     rows = evaluate(predictors, images)
     if hint_counts:
-        from colorize_cli.evaluate import evaluate_hints
-
-        try:
-            ks = sorted({int(k) for k in hint_counts.split(",") if k.strip()})
-        except ValueError:
-            raise UsageError(f"--hints {hint_counts!r}: give counts like 0,2,10") from None
-        if not ks or min(ks) < 0 or max(ks) > 1000:
-            raise UsageError(f"--hints {hint_counts!r}: counts from 0 to 1000")
-        gray_psnr = rows["gray (a=b=0)"]["psnr"]
-        for name, row in evaluate_hints(predictors, images, ks).items():
-            row["gain_db"] = row["psnr"] - gray_psnr
-            rows[name] = row
+        _add_hint_rows(rows, predictors, images, hint_counts)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:
@@ -75,3 +56,32 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, hint_count
     if grid:
         picture_grid(predictors, images, grid)
     return 0
+
+
+def _evaluate_videos(videos, models: str, engine: str, frames, as_json: bool) -> None:
+    from colorize_cli.api import Colorizer
+    from colorize_cli.tools.video_eval import evaluate_clips, markdown
+
+    for name in models.split(","):
+        table = evaluate_clips(list(videos), Colorizer(name.strip(), engine, batch_size=8).predictor, limit=frames)
+        if as_json:
+            click.echo(json.dumps({"model": name.strip(), "clips": table}, indent=2))
+        else:
+            click.echo(f"{name.strip()}: {len(videos)} clips, metrics at 360p\n\n{markdown(table)}\n")
+
+
+def _add_hint_rows(rows: dict, predictors: dict, images, hint_counts: str) -> None:
+    """Rows for each model with k random true-colour hints (--hints 0,2,10), gain over gray added."""
+    from colorize_cli.errors import UsageError
+    from colorize_cli.tools.evaluate import evaluate_hints
+
+    try:
+        ks = sorted({int(k) for k in hint_counts.split(",") if k.strip()})
+    except ValueError:
+        raise UsageError(f"--hints {hint_counts!r}: give counts like 0,2,10") from None
+    if not ks or min(ks) < 0 or max(ks) > 1000:
+        raise UsageError(f"--hints {hint_counts!r}: counts from 0 to 1000")
+    gray_psnr = rows["gray (a=b=0)"]["psnr"]
+    for name, row in evaluate_hints(predictors, images, ks).items():
+        row["gain_db"] = row["psnr"] - gray_psnr
+        rows[name] = row

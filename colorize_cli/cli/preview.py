@@ -18,7 +18,7 @@ from .common import make, model_options
 def preview(input, output, frames, width, overwrite, **kw):
     """Sample frames across a film (or the first photos of a folder); write gray beside colour."""
     from colorize_cli.api import Colorizer, ModelOptions
-    from colorize_cli.preview import check_sheet_output, contact_sheet, sample_images
+    from colorize_cli.tools.preview import check_sheet_output, contact_sheet, sample_images
 
     fmt = check_sheet_output(input, output, overwrite)      # before any model or file is opened
     options = make(ModelOptions, kw)

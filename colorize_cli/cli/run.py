@@ -30,40 +30,54 @@ def run(inputs, output, verify, dry_run, ray_address, as_json, **kw):
     model, opts = make(ModelOptions, kw), make(RunOptions, kw)   # usage errors before any work
     if dry_run:
         return _print_plan(api.dry_run(inputs, output, opts, model), as_json)
-    progress = _progress()
-    tasks = {}
-
-    def on_start(plan, description):
-        err_console.print(escape(f"colorize: {len(plan.items)} item(s); {description}"))
-        for note in plan.notes:
-            err_console.print(escape(f"note: {note}"), soft_wrap=True)
-        progress.start()
-        tasks["all"] = progress.add_task("items", total=len(plan.items), fps="")
-        tasks["frames"] = progress.add_task("frames", total=None, fps="")
-
-    def on_item(item):
-        progress.update(tasks["frames"], description=short_name(item.source.name), completed=0, fps="",
-                        total=api.estimate_frames(item) if progress.live.is_started else None)
-
-    def on_frames(n):
-        progress.advance(tasks["frames"], n)
-        task = progress.tasks[tasks["frames"]]
-        if task.speed:
-            progress.update(tasks["frames"], fps=f"{task.speed:.1f} fps")
+    bars = Bars()
 
     def results():
         for res in api.run(inputs, output, opts, model, runner="ray" if ray_address else "local",
-                           address=ray_address, verify=verify, on_start=on_start, on_item=on_item,
-                           on_frames=on_frames):
-            if "all" in tasks:
-                progress.advance(tasks["all"])
-                if res.kind == "image":     # a photo is one frame: its bar ends full, not at 0/1
-                    progress.update(tasks["frames"], completed=1, total=1)
+                           address=ray_address, verify=verify, on_start=bars.on_start, on_item=bars.on_item,
+                           on_frames=bars.on_frames):
+            bars.on_result(res)
             yield res
     try:
-        return _report(results(), as_json, before_summary=progress.stop)
+        return _report(results(), as_json, before_summary=bars.progress.stop)
     finally:
-        progress.stop()
+        bars.progress.stop()
+
+
+class Bars:
+    """The run's two progress bars (items, frames of the item in hand) and its opening lines."""
+
+    def __init__(self):
+        self.progress = _progress()
+        self.tasks: dict = {}
+
+    def on_start(self, plan, description):
+        from colorize_cli import api
+
+        err_console.print(escape(f"colorize: {len(plan.items)} item(s); {description}"))
+        for note in plan.notes:
+            err_console.print(escape(f"note: {note}"), soft_wrap=True)
+        self.progress.start()
+        self.tasks["all"] = self.progress.add_task("items", total=len(plan.items), fps="")
+        self.tasks["frames"] = self.progress.add_task("frames", total=None, fps="")
+
+    def on_item(self, item):
+        from colorize_cli import api
+
+        self.progress.update(self.tasks["frames"], description=short_name(item.source.name), completed=0, fps="",
+                             total=api.estimate_frames(item) if self.progress.live.is_started else None)
+
+    def on_frames(self, n):
+        self.progress.advance(self.tasks["frames"], n)
+        task = self.progress.tasks[self.tasks["frames"]]
+        if task.speed:
+            self.progress.update(self.tasks["frames"], fps=f"{task.speed:.1f} fps")
+
+    def on_result(self, res):
+        if "all" in self.tasks:
+            self.progress.advance(self.tasks["all"])
+            if res.kind == "image":     # a photo is one frame: its bar ends full, not at 0/1
+                self.progress.update(self.tasks["frames"], completed=1, total=1)
 
 
 def short_name(name: str, width: int = 40) -> str:

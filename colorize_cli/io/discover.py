@@ -69,17 +69,7 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
         if src.is_dir():
             root_out = (out / resolved(src).name if many else out) if out else \
                 resolved(src).with_name(resolved(src).name + suffix)
-            skip = resolved(root_out)   # an output folder inside the input is not input
-            # not only regular files: a FIFO or a broken link with a media name becomes an item that
-            # fails with its own line (never silently skipped, never opened)
-            found = sorted(p for p in src.rglob("*") if kind_of(p) and not p.is_dir()
-                           and not any(part.startswith(".") for part in p.relative_to(src).parts)
-                           and not resolved(p).is_relative_to(skip))
-            if notes is not None:
-                notes += _skipped_notes(src, set(found), skip)
-            for p in found:
-                dst = root_out / p.relative_to(src)
-                items.append(WorkItem(p, _with_ext(dst, output_ext), kind_of(p)))
+            items += _folder_items(src, root_out, output_ext, notes)
         elif src.exists() or src.is_symlink():
             kind = kind_of(src) or "video"  # unknown extension: let the demuxer decide
             if out is None:
@@ -91,6 +81,25 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
             items.append(WorkItem(src, _with_ext(dst, output_ext), kind))
         else:
             raise UsageError(f"{src}: no such file or folder")
+    _check_collisions(items)
+    return items
+
+
+def _folder_items(src: Path, root_out: Path, output_ext: str | None, notes: list | None) -> list[WorkItem]:
+    """A folder's media, its tree mirrored under root_out (hidden files and root_out itself left out)."""
+    skip = resolved(root_out)   # an output folder inside the input is not input
+    # not only regular files: a FIFO or a broken link with a media name becomes an item that
+    # fails with its own line (never silently skipped, never opened)
+    found = sorted(p for p in src.rglob("*") if kind_of(p) and not p.is_dir()
+                   and not any(part.startswith(".") for part in p.relative_to(src).parts)
+                   and not resolved(p).is_relative_to(skip))
+    if notes is not None:
+        notes += _skipped_notes(src, set(found), skip)
+    return [WorkItem(p, _with_ext(root_out / p.relative_to(src), output_ext), kind_of(p)) for p in found]
+
+
+def _check_collisions(items: list[WorkItem]) -> None:
+    """Two inputs writing one output, or an output that is its input: refused."""
     seen: dict[Path, Path] = {}
     for it in items:
         key = resolved(it.output)
@@ -99,7 +108,6 @@ def discover(inputs: list[str | Path], out: str | Path | None = None, suffix: st
         seen[key] = it.source
         if key == resolved(it.source):
             raise UsageError(f"{it.source}: output would overwrite the input")
-    return items
 
 
 def _with_ext(path: Path, ext: str | None) -> Path:

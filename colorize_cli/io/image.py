@@ -49,22 +49,7 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
     path = Path(path)
     if require_regular(path).st_size == 0:
         raise MediaError(f"{path}: empty file (0 bytes)")
-    try:
-        img = Image.open(path)          # reads the header only
-        w, h = img.size
-        if w * h > max_pixels:          # checked here, per call: Pillow's own check is process-wide
-            img.close()
-            raise MediaError(f"{path}: image is too large ({w}x{h}, over {max_pixels:,} pixels); refused as "
-                             "a possible decompression bomb (raise --max-pixels to allow it)")
-        frames = getattr(img, "n_frames", 1) or 1
-        if frames > 1:   # colorizing the first alone would drop the rest silently
-            what = "pages" if img.format == "TIFF" else "frames"
-            img.close()
-            raise MediaError(f"{path}: has {frames} {what}; only single images are colorized "
-                             f"(split it into one file per {what[:-1]} first)")
-        img.load()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        raise MediaError(f"{path}: not a readable image ({e})") from None
+    img = _open_checked(path, max_pixels)
     # A TIFF's "EXIF" is its own structural tags (strips, sizes): never copied as EXIF.
     exif = img.getexif() if img.format != "TIFF" else Image.Exif()
     icc = img.info.get("icc_profile")
@@ -89,6 +74,27 @@ def read_photo(path: Path, max_pixels: int = MAX_PIXELS, keep_alpha: bool = Fals
     else:
         photo.pixels, photo.bits = _to_rgb(img, path, photo, keep_alpha)
     return photo
+
+
+def _open_checked(path: Path, max_pixels: int) -> Image.Image:
+    """The image, loaded, after its header passed the pixel limit and the single-image check."""
+    try:
+        img = Image.open(path)          # reads the header only
+        w, h = img.size
+        if w * h > max_pixels:          # checked here, per call: Pillow's own check is process-wide
+            img.close()
+            raise MediaError(f"{path}: image is too large ({w}x{h}, over {max_pixels:,} pixels); refused as "
+                             "a possible decompression bomb (raise --max-pixels to allow it)")
+        frames = getattr(img, "n_frames", 1) or 1
+        if frames > 1:   # colorizing the first alone would drop the rest silently
+            what = "pages" if img.format == "TIFF" else "frames"
+            img.close()
+            raise MediaError(f"{path}: has {frames} {what}; only single images are colorized "
+                             f"(split it into one file per {what[:-1]} first)")
+        img.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise MediaError(f"{path}: not a readable image ({e})") from None
+    return img
 
 
 def _png_rgb16(path: Path) -> np.ndarray | None:

@@ -75,30 +75,19 @@ class Plan:
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
               use_manifest=True, reset_manifest=False, dry=False, codec=None, hints=None,
               segmented=False) -> Plan:
-    from colorize_cli.files import as_path, as_paths, resolved
+    from colorize_cli.files import as_path, as_paths
 
     inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
     out_is_folder = out is not None and os.fsdecode(os.fspath(out)).endswith(("/", os.sep)) \
         if isinstance(out, (str, bytes, os.PathLike)) else False     # `-o name.2/` is a folder
     out = as_path(out, "the output") if out is not None else None
-    if not inputs:
-        raise UsageError("no inputs given")
-    if out is not None and Path(out).exists() and not Path(out).is_dir() \
-            and (len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)):
-        raise UsageError(f"{out}: is a file; a folder or several inputs need an output folder")
-    if out is not None and any(Path(i).is_dir() and resolved(Path(i)) == resolved(out) for i in inputs):
-        raise UsageError(f"{out}: the output folder is the input folder; choose another -o")
+    _check_inputs(inputs, out)
     notes: list = []
     items = discover(inputs, out, output_ext=output_ext, out_is_folder=out_is_folder, notes=notes)
     if not items:
         why = f" ({'; '.join(notes)})" if notes else ""
         raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)) + why)
-    if output_ext:
-        wrong = [it for it in items if kind_of_ext(output_ext) != it.kind]
-        if wrong:
-            it = wrong[0]
-            raise UsageError(f"{it.source}: a {'film' if it.kind == 'video' else 'photo'} cannot be written "
-                             f"as {output_ext} (--format applies to every input)")
+    check_format(items, output_ext)
     check_outputs(items, codec, segmented)
     root = job_root(inputs, out, out_is_folder) if use_manifest else None
     from colorize_cli.jobs.hints import plan_hints
@@ -119,6 +108,27 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
             lock.release()
         raise
     return Plan(items, root, manifest, conflicts, lock, item_hints, notes)
+
+
+def _check_inputs(inputs: list, out: Path | None) -> None:
+    from colorize_cli.files import resolved
+
+    if not inputs:
+        raise UsageError("no inputs given")
+    if out is not None and Path(out).exists() and not Path(out).is_dir() \
+            and (len(inputs) > 1 or any(Path(i).is_dir() for i in inputs)):
+        raise UsageError(f"{out}: is a file; a folder or several inputs need an output folder")
+    if out is not None and any(Path(i).is_dir() and resolved(Path(i)) == resolved(out) for i in inputs):
+        raise UsageError(f"{out}: the output folder is the input folder; choose another -o")
+
+
+def check_format(items: list[WorkItem], output_ext: str | None) -> None:
+    """--format applies to every input: a photo format for a film (or the reverse) is refused."""
+    wrong = [it for it in items if output_ext and kind_of_ext(output_ext) != it.kind]
+    if wrong:
+        it = wrong[0]
+        raise UsageError(f"{it.source}: a {'film' if it.kind == 'video' else 'photo'} cannot be written "
+                         f"as {output_ext} (--format applies to every input)")
 
 
 SEGMENT_REFUSED = {".mpg", ".mpeg", ".vob", ".m2v"}   # MPEG-PS: its muxer's delays move a joined film

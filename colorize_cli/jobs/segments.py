@@ -92,56 +92,12 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
     file is published under its final name (it may raise: then nothing is published)."""
     tmp = partial_path(output)
     out = None
-    frames = 0
     output.parent.mkdir(parents=True, exist_ok=True)
-    last = None
     try:
         with av.open(str(source)) as src:
             out = av.open(str(tmp), "w")
-            out.metadata.update(src.metadata)
-            sv = src.streams.video[0]
-            first = av.open(str(parts[0]))
-            vout = out.add_stream_from_template(first.streams.video[0])
-            vout.time_base = sv.time_base   # the source's, so no timestamp moves
-            first.close()
-            rate = sv.average_rate or sv.guessed_rate
-            if rate:            # NUT parts carry no frame rate: MKV would declare its 1 kHz clock
-                vout.codec_context.framerate = rate
-                try:
-                    vout.average_rate = rate
-                except (AttributeError, TypeError):
-                    pass
-            matrix = source_display_matrix(source)
-            if matrix:          # a part's container (NUT) holds no rotation: the source's is applied
-                vout.set_display_matrix(matrix)
-            others = [s for s in src.streams if s.type in ("audio", "subtitle")]
-            mapping = {s.index: out.add_stream_from_template(s) for s in others}
-            out.start_encoding()
-
-            def video_packets():
-                for part in parts:
-                    with av.open(str(part)) as c:
-                        for p in c.demux(c.streams.video[0]):
-                            if p.dts is not None:
-                                yield float(p.dts * p.time_base), 0, p
-
-            def other_packets():
-                if not others:
-                    return
-                for p in src.demux(others):
-                    if p.dts is not None:
-                        yield float(p.dts * p.time_base), 1, p
-
-            for _, kind, p in heapq.merge(video_packets(), other_packets(), key=lambda x: (x[0], x[1])):
-                if kind == 0:
-                    p.stream = vout
-                    frames += 1
-                    if p.pts is not None:
-                        t = float(p.pts * p.time_base)
-                        last = t if last is None else max(last, t)
-                else:
-                    p.stream = mapping[p.stream.index]
-                out.mux(p)
+            vout, others, mapping = _joined_streams(source, src, parts[0], out)
+            frames, last = _mux_merged(src, parts, out, vout, others, mapping)
             out.close()
             out = None
         written = _video_packets(tmp)
@@ -159,6 +115,58 @@ def join_segments(source: Path, parts: list[Path], output: Path, overwrite: bool
             except Exception:  # the partial file is discarded below anyway
                 pass
         discard(tmp)
+    return frames, last
+
+
+def _joined_streams(source: Path, src, first_part: Path, out):
+    """The joined film's streams: the parts' video (the source's time base, frame rate and
+    rotation), the source's audio and subtitles. Returns (video stream, others, index mapping)."""
+    out.metadata.update(src.metadata)
+    sv = src.streams.video[0]
+    with av.open(str(first_part)) as first:
+        vout = out.add_stream_from_template(first.streams.video[0])
+    vout.time_base = sv.time_base   # the source's, so no timestamp moves
+    rate = sv.average_rate or sv.guessed_rate
+    if rate:            # NUT parts carry no frame rate: MKV would declare its 1 kHz clock
+        vout.codec_context.framerate = rate
+        try:
+            vout.average_rate = rate
+        except (AttributeError, TypeError):
+            pass
+    matrix = source_display_matrix(source)
+    if matrix:          # a part's container (NUT) holds no rotation: the source's is applied
+        vout.set_display_matrix(matrix)
+    others = [s for s in src.streams if s.type in ("audio", "subtitle")]
+    mapping = {s.index: out.add_stream_from_template(s) for s in others}
+    out.start_encoding()
+    return vout, others, mapping
+
+
+def _mux_merged(src, parts: list[Path], out, vout, others: list, mapping: dict) -> tuple[int, float | None]:
+    """The parts' video packets and the source's others, merged by decode time; (frames, last pts time)."""
+    def video_packets():
+        for part in parts:
+            with av.open(str(part)) as c:
+                for p in c.demux(c.streams.video[0]):
+                    if p.dts is not None:
+                        yield float(p.dts * p.time_base), 0, p
+
+    def other_packets():
+        for p in (src.demux(others) if others else ()):
+            if p.dts is not None:
+                yield float(p.dts * p.time_base), 1, p
+
+    frames, last = 0, None
+    for _, kind, p in heapq.merge(video_packets(), other_packets(), key=lambda x: (x[0], x[1])):
+        if kind == 0:
+            p.stream = vout
+            frames += 1
+            if p.pts is not None:
+                t = float(p.pts * p.time_base)
+                last = t if last is None else max(last, t)
+        else:
+            p.stream = mapping[p.stream.index]
+        out.mux(p)
     return frames, last
 
 

@@ -87,13 +87,27 @@ def track(path: Path, hints: Hints) -> dict[int, list[Point]]:
 
 
 def _track_film(path: Path, hints: Hints) -> dict[int, list[Point]]:
-    keys = hints.frames
-    if not keys:
+    """Pass 1 finds the shots; each hint is placed on its frame; pass 2 keeps the pixels of the
+    hinted shots only; each hint is then followed through its shot, forward and backward."""
+    if not hints.frames:
         return {}
-    shots: list[list] = []            # each: [(pts, time, small)]; small kept for hinted shots only
-    prev = None
-    size = None
-    try:   # pass 1: shots and times, no pixels kept
+    shots, size = _shots(path)
+    if size is None:
+        return {}
+    order = [(si, fi) for si, shot in enumerate(shots) for fi in range(len(shot))]
+    placed = [(*_place(key, shots, order, hints), points) for key, points in hints.frames.items()]
+    _keep_pixels(path, shots, order, {si for si, _, _ in placed})
+    result: dict[int, list[Point]] = {}
+    for si, fi, points in placed:
+        _follow(shots[si], fi, points, size, result)
+    return result
+
+
+def _shots(path: Path) -> tuple[list[list], tuple | None]:
+    """The film's shots, each a list of (pts, time, None) (pixels come in pass 2), and its size."""
+    shots: list[list] = []
+    prev = size = None
+    try:
         for pts, t, small, W, H in _frames(path):
             size = (W, H)
             if _is_cut(prev, small):
@@ -102,47 +116,45 @@ def _track_film(path: Path, hints: Hints) -> dict[int, list[Point]]:
             prev = small
     except av.FFmpegError as e:
         raise MediaError(f"{path}: cannot read the film to place its hints ({e})") from None
-    if size is None:
-        return {}
-    W, H = size
-    order = [(si, fi) for si, shot in enumerate(shots) for fi in range(len(shot))]
-    placed = []
-    for key, points in keys.items():
-        if isinstance(key, int):
-            if key >= len(order):
-                raise MediaError(f"{hints.source}: frame {key} is beyond the film's {len(order)} frames")
-            si, fi = order[key]
-        else:            # "t=SECONDS": the frame shown at that time
-            best = min(((abs((t or 0) - key), si, fi) for si, shot in enumerate(shots)
-                        for fi, (_, t, _) in enumerate(shot)))
-            _, si, fi = best
-        placed.append((si, fi, points))
-    needed = {si for si, _, _ in placed}
-    n = 0
-    for pts, t, small, _, _ in _frames(path):     # pass 2: the pixels of the hinted shots
+    return shots, size
+
+
+def _place(key, shots: list, order: list, hints: Hints) -> tuple[int, int]:
+    """(shot, frame in the shot) of a hint's key: a frame index, or "t=SECONDS" (the frame shown then)."""
+    if isinstance(key, int):
+        if key >= len(order):
+            raise MediaError(f"{hints.source}: frame {key} is beyond the film's {len(order)} frames")
+        return order[key]
+    _, si, fi = min((abs((t or 0) - key), si, fi) for si, shot in enumerate(shots)
+                    for fi, (_, t, _) in enumerate(shot))
+    return si, fi
+
+
+def _keep_pixels(path: Path, shots: list, order: list, needed: set) -> None:
+    """Pass 2: the small grey frames of the hinted shots, in place in `shots`."""
+    for n, (pts, t, small, _, _) in enumerate(_frames(path)):
+        if n >= len(order):
+            break
         si, fi = order[n]
         if si in needed:
             shots[si][fi] = (pts, t, small)
-        n += 1
-        if n >= len(order):
-            break
-    result: dict[int, list[Point]] = {}
-    for si, fi, points in placed:
-        shot = shots[si]
-        small = [s for _, _, s in shot]
-        h, w = small[0].shape
-        sx, sy = w / W, h / H
-        start = np.array([[(p.x + 0.5) * sx - 0.5, (p.y + 0.5) * sy - 0.5] for p in points], np.float32)
-        for step in (1, -1):
-            for i, pos, alive in _track(small, fi, start, step):
-                here = result.setdefault(shot[i][0], [])
-                for p, (x, y), ok in zip(points, pos, alive):
-                    if ok:
-                        here.append(Point((x + 0.5) / sx - 0.5, (y + 0.5) / sy - 0.5, p.rgb, p.radius))
-        # the hinted frame itself was added twice (forward and backward): keep it once
-        pts0 = shot[fi][0]
-        result[pts0] = result[pts0][: len(result[pts0]) - len(points)]
-    return result
+
+
+def _follow(shot: list, fi: int, points: list, size: tuple, result: dict) -> None:
+    """The points of frame fi tracked through their shot both ways, added to result by pts."""
+    W, H = size
+    small = [s for _, _, s in shot]
+    h, w = small[0].shape
+    sx, sy = w / W, h / H
+    start = np.array([[(p.x + 0.5) * sx - 0.5, (p.y + 0.5) * sy - 0.5] for p in points], np.float32)
+    for step in (1, -1):
+        for i, pos, alive in _track(small, fi, start, step):
+            here = result.setdefault(shot[i][0], [])
+            for p, (x, y), ok in zip(points, pos, alive):
+                if ok:
+                    here.append(Point((x + 0.5) / sx - 0.5, (y + 0.5) / sy - 0.5, p.rgb, p.radius))
+    pts0 = shot[fi][0]       # the hinted frame itself was added twice (forward and backward): once
+    result[pts0] = result[pts0][: len(result[pts0]) - len(points)]
 
 
 class FilmHinter:

@@ -97,7 +97,7 @@ class FrameColorizer:
         warm-up frames included, once (before any of its frames is made)."""
         if batch.smoothed:
             return
-        with stage_clock(times, "smooth"):
+        with stage_clock(times, "smooth" if self.smoother is not None else "chroma"):
             batch.ab = self._smoothed(batch).numpy()
         batch.smoothed = True
 

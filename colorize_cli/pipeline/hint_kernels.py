@@ -38,28 +38,46 @@ def affinity_apply(u, total, w_r, w_d, w_dr, w_dl, out):
 
 
 @_njit()
+def _cg_start(rhs, c, ap, total, r, z, p):
+    """r = rhs - A x (ap holds A x), z = p = r / diag; returns (r.r, rhs.rhs, r.z)."""
+    H, W = total.shape
+    rr = bb = rz = 0.0
+    for y in range(H):
+        for i in range(W):
+            r[0, y, i] = rhs[c, y, i] - ap[0, y, i]
+            z[0, y, i] = r[0, y, i] / total[y, i]
+            p[0, y, i] = z[0, y, i]
+            rz += r[0, y, i] * z[0, y, i]
+            rr += r[0, y, i] * r[0, y, i]
+            bb += rhs[c, y, i] * rhs[c, y, i]
+    return rr, bb, rz
+
+
+@_njit()
+def _cg_update(x, c, p, ap, total, r, z, alpha):
+    """x += alpha p, r -= alpha A p, z = r / diag; returns (r.r, r.z)."""
+    H, W = total.shape
+    rr = rz = 0.0
+    for y in range(H):
+        for i in range(W):
+            x[c, y, i] += alpha * p[0, y, i]
+            r[0, y, i] -= alpha * ap[0, y, i]
+            z[0, y, i] = r[0, y, i] / total[y, i]
+            rr += r[0, y, i] * r[0, y, i]
+            rz += r[0, y, i] * z[0, y, i]
+    return rr, rz
+
+
+@_njit()
 def affinity_cg(rhs, x, total, w_r, w_d, w_dr, w_dl, iters, tol):
     """Jacobi-preconditioned conjugate gradients for A x = rhs with A as in affinity_apply, each
     channel on its own, x (the start) updated in place; stops when |r| < tol |rhs| or after iters."""
     C, H, W = rhs.shape
-    r = np.empty((1, H, W), np.float32)
-    z = np.empty((1, H, W), np.float32)
-    p = np.empty((1, H, W), np.float32)
-    ap = np.empty((1, H, W), np.float32)
+    r, z = np.empty((1, H, W), np.float32), np.empty((1, H, W), np.float32)
+    p, ap = np.empty((1, H, W), np.float32), np.empty((1, H, W), np.float32)
     for c in range(C):
-        xc = x[c:c + 1]
-        affinity_apply(xc, total, w_r, w_d, w_dr, w_dl, ap)
-        rr = 0.0
-        bb = 0.0
-        rz = 0.0
-        for y in range(H):
-            for i in range(W):
-                r[0, y, i] = rhs[c, y, i] - ap[0, y, i]
-                z[0, y, i] = r[0, y, i] / total[y, i]
-                p[0, y, i] = z[0, y, i]
-                rz += r[0, y, i] * z[0, y, i]
-                rr += r[0, y, i] * r[0, y, i]
-                bb += rhs[c, y, i] * rhs[c, y, i]
+        affinity_apply(x[c:c + 1], total, w_r, w_d, w_dr, w_dl, ap)
+        rr, bb, rz = _cg_start(rhs, c, ap, total, r, z, p)
         stop = tol * tol * max(bb, 1e-20)
         for _ in range(iters):
             if rr < stop:
@@ -69,16 +87,7 @@ def affinity_cg(rhs, x, total, w_r, w_d, w_dr, w_dl, iters, tol):
             for y in range(H):
                 for i in range(W):
                     pap += p[0, y, i] * ap[0, y, i]
-            alpha = rz / max(pap, 1e-30)
-            rr = 0.0
-            rz_new = 0.0
-            for y in range(H):
-                for i in range(W):
-                    x[c, y, i] += alpha * p[0, y, i]
-                    r[0, y, i] -= alpha * ap[0, y, i]
-                    z[0, y, i] = r[0, y, i] / total[y, i]
-                    rr += r[0, y, i] * r[0, y, i]
-                    rz_new += r[0, y, i] * z[0, y, i]
+            rr, rz_new = _cg_update(x, c, p, ap, total, r, z, rz / max(pap, 1e-30))
             beta = rz_new / max(rz, 1e-30)
             rz = rz_new
             for y in range(H):

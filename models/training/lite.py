@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from colorize_cli.colorspace import rgb_to_lab
 
 from .data import decode_square, iter_image_bytes, load_dataset
-from .eccv16 import ab_bins, empirical_prior, rebalance_weights, soft_encode
-from .lite_unet import LiteUNet, load_imagenet_lite
+from ..eccv16 import ab_bins, empirical_prior, rebalance_weights, soft_encode
+from ..lite_unet import LiteUNet, load_imagenet_lite
 
 
 @dataclass

@@ -32,8 +32,8 @@ import numpy as np
 import torch
 
 from .data import load_dataset, random_batch
-from .lite_training import LiteConfig, LiteLoss, lab_targets
-from .lite_unet import LiteUNet
+from .lite import LiteConfig, LiteLoss, lab_targets
+from ..lite_unet import LiteUNet
 
 PREFER_SMALLER_DB = 0.05
 
@@ -68,7 +68,7 @@ def step_generator(seed: int, step: int) -> torch.Generator:
 
 def start_net(init: str | Path | None) -> LiteUNet:
     """The shipped lite-unet (or `init`, a safetensors file), decode settings from its card."""
-    from .registry import get_spec, load_weights
+    from ..registry import get_spec, load_weights
 
     net = LiteUNet("lite0")
     path = Path(init) if init else get_spec("lite-unet").weights_path
@@ -185,7 +185,7 @@ class Campaign:
         return x
 
     def loss_fn(self) -> LiteLoss:
-        from .eccv16 import ab_bins, empirical_prior
+        from ..eccv16 import ab_bins, empirical_prior
         from colorize_cli.colorspace import rgb_to_lab
 
         path = self.out / "prior.pt"

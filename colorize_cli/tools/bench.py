@@ -264,29 +264,31 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
                 if res.status != "done":
                     raise RuntimeError(res.error)
                 runs[temporal].append(res)
+    return [_e2e_row(runs, temporal, f"{w}x{h}", crf, preset, cz.engine.describe(), rounds) for temporal in temporals]
+
+
+def _e2e_row(runs: dict, temporal: str, clip: str, crf: int, preset: str, engine: str, rounds: int) -> dict:
+    """One temporal mode's row of end_to_end: medians over the rounds, fractions of the bounds."""
     med = lambda xs: float(np.median(xs))  # noqa: E731
     net_fps, base_fps, typed_fps = med(runs["network"]), med(runs["transcode"]), med(runs["source_types"])
-    rows = []
-    for temporal in temporals:
-        results = runs[temporal]
-        fps = med([r.fps for r in results])
-        bound = 1 / (1 / net_fps + 1 / base_fps)   # the network and the transcode one after the other
-        per_round = [r.fps / (1 / (1 / n + 1 / t)) for r, n, t in zip(results, runs["network"], runs["transcode"])]
-        per_frame = {k: round(med([r.stage_ms.get(k, 0.0) / max(r.frames, 1) for r in results]), 2)
-                     for k in results[0].stage_ms}
-        rows.append({"clip": f"{w}x{h}", "frames": results[0].frames, "encoder": f"libx264 crf {crf} {preset}",
-                     "engine": cz.engine.describe(), "temporal": temporal, "rounds": rounds,
-                     "colorize_fps": round(fps, 2), "transcode_fps": round(base_fps, 2),
-                     "network_fps": round(net_fps, 2), "serial_bound_fps": round(bound, 2),
-                     "fraction_of_bound": round(fps / bound, 3),
-                     "fraction_of_bound_rounds": [round(min(per_round), 3), round(max(per_round), 3)],
-                     # the reference with the source's frame types forced on the encoder (a cheaper
-                     # encode than the film's; shown so the two references can be compared)
-                     "transcode_source_types_fps": round(typed_fps, 2),
-                     "fraction_of_bound_source_types": round(fps * (1 / net_fps + 1 / typed_fps), 3),
-                     "ratio": round(fps / base_fps, 3),
-                     "stage_ms_per_frame": per_frame})
-    return rows
+    results = runs[temporal]
+    fps = med([r.fps for r in results])
+    bound = 1 / (1 / net_fps + 1 / base_fps)   # the network and the transcode one after the other
+    per_round = [r.fps / (1 / (1 / n + 1 / t)) for r, n, t in zip(results, runs["network"], runs["transcode"])]
+    per_frame = {k: round(med([r.stage_ms.get(k, 0.0) / max(r.frames, 1) for r in results]), 2)
+                 for k in results[0].stage_ms}
+    return {"clip": clip, "frames": results[0].frames, "encoder": f"libx264 crf {crf} {preset}",
+            "engine": engine, "temporal": temporal, "rounds": rounds,
+            "colorize_fps": round(fps, 2), "transcode_fps": round(base_fps, 2),
+            "network_fps": round(net_fps, 2), "serial_bound_fps": round(bound, 2),
+            "fraction_of_bound": round(fps / bound, 3),
+            "fraction_of_bound_rounds": [round(min(per_round), 3), round(max(per_round), 3)],
+            # the reference with the source's frame types forced on the encoder (a cheaper
+            # encode than the film's; shown so the two references can be compared)
+            "transcode_source_types_fps": round(typed_fps, 2),
+            "fraction_of_bound_source_types": round(fps * (1 / net_fps + 1 / typed_fps), 3),
+            "ratio": round(fps / base_fps, 3),
+            "stage_ms_per_frame": per_frame}
 
 
 def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseline-cnn") -> list:

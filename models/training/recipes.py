@@ -19,7 +19,7 @@ from colorize_cli.colorspace import rgb_to_lab
 
 from .data import load_dataset, random_batch
 from .patchgan import patchgan
-from .registry import ABPredictor, ModelSpec, create_model, save_weights
+from ..registry import ABPredictor, ModelSpec, create_model, save_weights
 
 
 @dataclass
@@ -83,7 +83,7 @@ class Trainer:
         images = data if isinstance(data, torch.Tensor) else load_dataset(data, pad)
         self.images = images.to(self.dev)
         if hasattr(self.model.net, "set_prior"):  # eccv16: class rebalancing from this data's ab
-            from .eccv16 import empirical_prior
+            from ..eccv16 import empirical_prior
             sample = rgb_to_lab(self.images[:512].float() / 255)[:, 1:, ::4, ::4]
             self.model.net.set_prior(empirical_prior(sample, self.model.net.bins))
         self.val = load_dataset(val, self.size, limit=64).to(self.dev) if val else None
