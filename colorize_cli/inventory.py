@@ -38,12 +38,15 @@ def parameter_counts(names: list[str]) -> dict[str, int]:
     import hashlib
     import json
 
-    import torch
-
     from colorize_cli.files import cache_root
     from colorize_cli.models import get_spec
-    from colorize_cli.models.registry import WEIGHTS_DIR
+    from colorize_cli.models.spec import WEIGHTS_DIR
 
+    try:
+        import torch
+    except ImportError:     # the plain install: the counts the shipped cards give, none for the others
+        return {n: get_spec(n).card_info()["parameters"] for n in names
+                if isinstance(get_spec(n).card_info().get("parameters"), int)}
     h = hashlib.sha256(torch.__version__.encode())
     for p in sorted(WEIGHTS_DIR.parent.glob("*.py")):
         st = p.stat()
@@ -58,7 +61,7 @@ def parameter_counts(names: list[str]) -> dict[str, int]:
     missing = [n for n in names if not isinstance(counts.get(n), int)]
     for name in missing:
         with torch.device("meta"):
-            counts[name] = sum(p.numel() for p in get_spec(name).builder().parameters())
+            counts[name] = sum(p.numel() for p in get_spec(name).build().parameters())
     if missing:
         try:   # a cache: written whole (temporary file + rename) or not at all
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,11 +76,10 @@ def parameter_counts(names: list[str]) -> dict[str, int]:
 def machine() -> dict:
     """torch, CUDA, PyAV, usable encoders (probed, not merely compiled in), engines, threads."""
     import av
-    import torch
 
     from colorize_cli.engines import availability
     from colorize_cli.files import cache_root
-    from colorize_cli.models.registry import WEIGHTS_DIR
+    from colorize_cli.models.spec import WEIGHTS_DIR
     from colorize_cli.options import probe_encoder
     from colorize_cli.version import __version__
 
@@ -86,9 +88,7 @@ def machine() -> dict:
     return {
         "colorize": __version__,
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        **runtimes(),
         "cpu_threads": threads(),
         "cpu_chroma_kernels": kernels(),
         "pyav": av.__version__,
@@ -99,6 +99,24 @@ def machine() -> dict:
         "weights_dir": str(WEIGHTS_DIR),
         "engine_cache": str(cache_root() / "engines"),
     }
+
+
+def runtimes() -> dict:
+    """Which runtimes this install has: ONNX Runtime (the CPU engine, always), torch (the [gpu]
+    extra: the cuda and tensorrt engines, --weights files, training) and what an extra would add."""
+    import onnxruntime
+
+    out = {"onnxruntime": onnxruntime.__version__, "torch": None, "cuda": None, "gpu": None}
+    try:
+        import torch
+    except ImportError:
+        out["extras"] = ("plain install: CPU runtime only (ONNX Runtime). pip install 'colorize-archive[gpu]' "
+                         "adds torch with CUDA (engines cuda and tensorrt, your own --weights files); "
+                         "[train] adds training")
+        return out
+    out.update(torch=torch.__version__, cuda=torch.version.cuda,
+               gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+    return out
 
 
 def kernels() -> str:

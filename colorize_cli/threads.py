@@ -31,11 +31,13 @@ def available_cores() -> int:
 
 
 def apply(threads: int | None = None) -> int:
-    """Set torch and OpenCV to `threads` (default available_cores()); returns the number used."""
-    import torch
+    """Set torch (where installed) and OpenCV to `threads` (default available_cores()); returns
+    the number used."""
+    import sys
 
     n = threads or available_cores()
-    if torch.get_num_threads() != n:
+    torch = sys.modules.get("torch")    # only a torch already imported (a torch engine's) is set
+    if torch is not None and torch.get_num_threads() != n:
         torch.set_num_threads(n)
     try:
         import cv2
@@ -54,6 +56,9 @@ def ort_options(threads: int):
     opts.inter_op_num_threads = 1
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    # the shipped graphs hold int8 weights behind DequantizeLinear: fold them to float once, at
+    # load (by default ORT keeps them for QDQ fusion and would dequantize on every run)
+    opts.add_session_config_entry("session.disable_quant_qdq", "1")
     return opts
 
 

@@ -21,7 +21,24 @@ def engine_class(name: str) -> type[Engine]:
     if name not in BACKENDS:
         raise UsageError(f"unknown engine {name!r}; choose from auto, {', '.join(BACKENDS)}")
     module, cls = BACKENDS[name]
-    return getattr(importlib.import_module(module if "." in module else f"{__package__}.{module}"), cls)
+    try:
+        return getattr(importlib.import_module(module if "." in module else f"{__package__}.{module}"), cls)
+    except ImportError as e:     # torch engines on the plain install: unavailable, with the extra to install
+        return _unavailable(name, e)
+
+
+def _unavailable(name: str, error: ImportError) -> type[Engine]:
+    missing = error.name or str(error)
+    why = (f"PyTorch is not installed: pip install 'colorize-archive[gpu]'" if missing.split(".")[0] == "torch"
+           else f"{missing} is not installed")
+
+    class Unavailable(Engine):
+        @classmethod
+        def available(cls) -> tuple[bool, str]:
+            return False, why
+
+    Unavailable.name = name
+    return Unavailable
 
 
 def availability() -> dict[str, tuple[bool, str]]:

@@ -6,11 +6,13 @@ frees what it holds (sessions, CUDA graphs, TensorRT contexts).
 """
 from __future__ import annotations
 
-import torch
+import numpy as np
 
 
 class Engine:
-    """Runs an ABPredictor: Lab L (N,1,h,w) float32 in -> ab (N,2,h,w) float32 out."""
+    """Runs a model: Lab L (N,1,h,w) float32 in -> ab (N,2,h,w) float32 out, numpy arrays on the
+    host both ways (what runs on a device is the engine's business). `model` is what
+    `model_for` made: a torch ABPredictor, or (the CPU engine's) the shipped ONNX graph."""
 
     name = "base"
     precision = "fp32"
@@ -19,6 +21,14 @@ class Engine:
     def available(cls) -> tuple[bool, str]:
         """(usable, reason). Never raises; the reason says what to install when unusable."""
         raise NotImplementedError
+
+    @classmethod
+    def model_for(cls, spec, weights_file=None):
+        """What this engine runs for `spec` with `weights_file` (None: the shipped weights): a
+        torch ABPredictor here; the CPU engine takes the shipped ONNX graph when it can."""
+        from colorize_cli.models.registry import create_model
+
+        return create_model(spec.name, weights=weights_file or "default")
 
     @classmethod
     def load(cls, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
@@ -34,11 +44,11 @@ class Engine:
         card = getattr(model, "card", None)   # the loaded weights' card: the scale they were trained at
         self.render_size = self.spec.render_size(render_size, card)   # the rule the predictor uses too
         self.own_size = self.spec.render_size(None, card)              # the weights' own size
-        self.device = torch.device(device or "cpu")
+        self.device = device or "cpu"    # torch engines keep a torch.device here
         self.threads = threads
         self.notes: list[str] = []
 
-    def infer(self, L: torch.Tensor) -> torch.Tensor:
+    def infer(self, L: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def lanes(self) -> list:

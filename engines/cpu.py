@@ -1,21 +1,34 @@
-"""CPU back end: ONNX Runtime when installed (measured faster, see README), else PyTorch float32
-with channels_last and inference mode. Threads: colorize_cli.threads (affinity mask and
-OMP_NUM_THREADS honoured, no spin-waiting)."""
+"""CPU back end: ONNX Runtime (measured faster, see README; PyTorch float32 only where asked for,
+COLORIZE_CPU_BACKEND=torch). A model's shipped weights run from the shipped ONNX graph
+(`models/weights/NAME.onnx`, weight-only int8 that ONNX Runtime folds at load), so the plain
+install needs no torch; weights given with --weights are exported once from torch and cached.
+Threads: colorize_cli.threads (affinity mask and OMP_NUM_THREADS honoured, no spin-waiting)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
+import numpy as np
 
 from colorize_cli import threads as thread_budget
 
 from .base import Engine
 
 
+@dataclass
+class OnnxModel:
+    """A model's shipped ONNX graph, what the CPU engine runs without torch."""
+    spec: object
+    path: Path
+    card: dict = field(default_factory=dict)
+
+
 def onnx_cache(model) -> Path:
     """Exported graphs are cached by model name + weights hash + torch version."""
     import hashlib
+
+    import torch
 
     from colorize_cli.files import cache_root
 
@@ -35,17 +48,36 @@ class CPUEngine(Engine):
     def available(cls) -> tuple[bool, str]:
         return True, "always available"
 
+    @classmethod
+    def model_for(cls, spec, weights_file=None):
+        """The shipped ONNX graph for the shipped weights (no torch); else the torch model."""
+        if weights_file is None and spec.onnx_path.is_file() \
+                and os.environ.get("COLORIZE_CPU_BACKEND", "auto") != "torch":
+            return OnnxModel(spec, spec.onnx_path, spec.card_info())
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            from colorize_cli.errors import MissingExtraError
+
+            what = f"weights {weights_file}" if weights_file else f"model {spec.name!r} (no shipped ONNX graph)"
+            raise MissingExtraError(f"{what} need PyTorch to run: pip install 'colorize-archive[gpu]' "
+                                    f"(or export an ONNX graph with scripts/export.py --onnx)") from None
+        return super().model_for(spec, weights_file)
+
     def __init__(self, model, *, max_batch: int = 8, render_size: int | None = None, device: str | None = None,
                  threads: int | None = None, backend: str | None = None):
         super().__init__(model, max_batch=max_batch, render_size=render_size, device="cpu", threads=threads)
         self.threads = thread_budget.apply(threads)
-        self.model = model.float().eval().to(memory_format=torch.channels_last)
         backend = backend or os.environ.get("COLORIZE_CPU_BACKEND", "auto")
         self.session = None
-        self.onnx_path: Path | None = None
+        self.onnx_path: Path | None = model.path if isinstance(model, OnnxModel) else None
         self._lane_session = None
-        if backend in ("auto", "onnxruntime"):
-            self.session = self._ort_session(required=backend == "onnxruntime")
+        if self.onnx_path is None:
+            import torch
+
+            self.model = model.float().eval().to(memory_format=torch.channels_last)
+        if backend in ("auto", "onnxruntime") or self.onnx_path is not None:
+            self.session = self._ort_session(required=backend == "onnxruntime" or self.onnx_path is not None)
         self.backend = "onnxruntime" if self.session is not None else "torch"
 
     def _ort_session(self, required: bool):
@@ -54,15 +86,17 @@ class CPUEngine(Engine):
         except ImportError:
             if required:
                 from colorize_cli.errors import MissingExtraError
-                raise MissingExtraError("onnxruntime not installed (pip install colorize-archive[onnx])") from None
+                raise MissingExtraError("onnxruntime not installed (pip install onnxruntime)") from None
             return None
-        from .onnx_export import export_onnx
+        if self.onnx_path is None:
+            from .onnx_export import export_onnx
 
-        path = onnx_cache(self.model)
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            export_onnx(self.model, path)
-        self.onnx_path = path
+            path = onnx_cache(self.model)
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                export_onnx(self.model, path)
+            self.onnx_path = path
+        path = self.onnx_path
         return ort.InferenceSession(str(path), thread_budget.ort_options(self.threads),
                                     providers=["CPUExecutionProvider"])
 
@@ -88,16 +122,24 @@ class CPUEngine(Engine):
     def describe(self) -> str:
         return f"cpu ({self.backend}, fp32, {self.threads} threads)"
 
-    def infer(self, L: torch.Tensor) -> torch.Tensor:
+    def infer(self, L: np.ndarray) -> np.ndarray:
         return self._run(self.session, L)
 
-    @torch.inference_mode()
-    def _run(self, session, L: torch.Tensor) -> torch.Tensor:
+    def _run(self, session, L: np.ndarray) -> np.ndarray:
+        L = np.ascontiguousarray(as_numpy(L), dtype=np.float32)
         outs = []
         for i in range(0, len(L), self.max_batch):
             x = L[i:i + self.max_batch]
-            if session is not None:
-                outs.append(torch.from_numpy(session.run(["ab"], {"L": x.float().contiguous().numpy()})[0]))
-            else:
-                outs.append(self.model(x.contiguous(memory_format=torch.channels_last)))
-        return torch.cat(outs).contiguous()
+            outs.append(session.run(["ab"], {"L": x})[0] if session is not None else self._torch(x))
+        return np.ascontiguousarray(np.concatenate(outs), dtype=np.float32)
+
+    def _torch(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            return self.model(torch.from_numpy(x).contiguous(memory_format=torch.channels_last)).float().numpy()
+
+
+def as_numpy(x) -> np.ndarray:
+    """A numpy array of x (a torch tensor is brought to the host)."""
+    return x if isinstance(x, np.ndarray) else x.detach().float().cpu().numpy()

@@ -6,6 +6,7 @@ says so in the item's notes; it never returns a gray frame.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from colorize_cli.errors import ColorizeError
@@ -33,6 +34,7 @@ class CUDAEngine(Engine):
                  threads: int | None = None, graphs: bool = True):   # threads: host side, set by the session
         super().__init__(model, max_batch=max_batch, render_size=render_size, device=device or "cuda",
                          threads=threads)
+        self.device = torch.device(self.device)
         # Normalisation and decoding stay in float32 (ABPredictor.forward); the network runs in half.
         self.model = model.to(self.device).eval()
         self.model.net.half().to(memory_format=torch.channels_last)
@@ -88,8 +90,13 @@ class CUDAEngine(Engine):
         graph.replay()
         return static_out.clone()
 
+    def infer(self, L: np.ndarray) -> np.ndarray:
+        """Host L in, host ab out: one upload of the batch, one copy back of the small ab."""
+        x = torch.from_numpy(np.ascontiguousarray(L, dtype=np.float32)) if isinstance(L, np.ndarray) else L
+        return self.infer_device(x).cpu().numpy()
+
     @torch.inference_mode()
-    def infer(self, L: torch.Tensor) -> torch.Tensor:
+    def infer_device(self, L: torch.Tensor) -> torch.Tensor:
         L = self.upload(L.float())
         try:
             return torch.cat([self._infer_chunk(L[i:i + self.max_batch]) for i in range(0, len(L), self.max_batch)])
@@ -103,4 +110,4 @@ class CUDAEngine(Engine):
             self.max_batch = max(1, self.max_batch // 2)
             self.oom_retries += 1
             self.notes.append(f"CUDA out of memory: batch halved to {self.max_batch} and retried")
-            return self.infer(L)
+            return self.infer_device(L)

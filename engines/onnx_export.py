@@ -7,7 +7,10 @@ import torch
 
 
 def export_onnx(model, path: str | Path, height: int | None = None, width: int | None = None,
-                opset: int = 17) -> Path:
+                opset: int = 17, fold: bool = True) -> Path:
+    """fold=False keeps every weight as the model holds it (batch norms unfolded): the shipped
+    int8 weights then stay exactly the int8 values of the safetensors file (ONNX Runtime folds
+    the norms at load)."""
     path = Path(path)
     spec = model.spec
     h = height or spec.input_size
@@ -23,6 +26,55 @@ def export_onnx(model, path: str | Path, height: int | None = None, width: int |
         warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(model, (dummy,), str(tmp), input_names=["L"], output_names=["ab"], dynamic_axes=dyn,
-                          opset_version=opset, dynamo=False)
+                          opset_version=opset, dynamo=False, do_constant_folding=fold)
     tmp.replace(path)
     return path
+
+
+MIN_NUMEL = 1024   # smaller tensors stay float (as models/int8.py)
+
+
+def int8_weights(src: str | Path, dst: str | Path, storage: str = "int8") -> dict:
+    """Store an ONNX graph's big float weights as int8, one scale per row (axis 0, symmetric, as
+    models/int8.py), each behind a DequantizeLinear node that ONNX Runtime folds back to float at
+    load: weight-only, the network runs in float. storage="fp16" stores them as float16 behind a
+    Cast instead (for weights shipped in fp16: no second rounding). Returns counts for the card."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(src))
+    graph = model.graph
+    keep, nodes, stored, kept = [], [], 0, 0
+    for init in graph.initializer:
+        w = numpy_helper.to_array(init)
+        if w.dtype != np.float32 or w.ndim < 2 or w.size < MIN_NUMEL:
+            keep.append(init)
+            kept += w.size
+            continue
+        name = init.name
+        if storage == "fp16":
+            keep.append(numpy_helper.from_array(w.astype(np.float16), name + "_fp16"))
+            nodes.append(helper.make_node("Cast", [name + "_fp16"], [name], name=name + "_cast",
+                                          to=onnx.TensorProto.FLOAT))
+            stored += w.size
+            continue
+        rows = w.reshape(w.shape[0], -1)
+        scale = np.maximum(np.abs(rows).max(1), 1e-12) / 127
+        q = np.clip(np.round(rows / scale[:, None]), -127, 127).astype(np.int8).reshape(w.shape)
+        keep += [numpy_helper.from_array(q, name + "_int8"),
+                 numpy_helper.from_array(scale.astype(np.float32), name + "_scale"),
+                 numpy_helper.from_array(np.zeros(w.shape[0], np.int8), name + "_zero")]
+        nodes.append(helper.make_node("DequantizeLinear", [name + "_int8", name + "_scale", name + "_zero"],
+                                      [name], name=name + "_dequantize", axis=0))
+        stored += w.size
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    old = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes + old)
+    onnx.checker.check_model(model)
+    tmp = Path(dst).with_suffix(".partial.onnx")
+    onnx.save(model, str(tmp))
+    tmp.replace(dst)
+    return {f"{storage}_weights": int(stored), "float32_weights": int(kept)}

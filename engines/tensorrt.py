@@ -10,12 +10,13 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from colorize_cli.errors import ColorizeError, MissingExtraError
 
 from colorize_cli.files import cache_root, file_sha256
-from colorize_cli.models.registry import LONG_SIDE
+from colorize_cli.models.spec import LONG_SIDE
 
 from .base import Engine
 from .onnx_export import export_onnx
@@ -176,7 +177,9 @@ class TensorRTEngine(Engine):
         self.engine = None
 
     @torch.inference_mode()
-    def infer(self, L: torch.Tensor) -> torch.Tensor:
+    def infer(self, L) -> np.ndarray:
+        """Host L in (numpy), host ab out: the small ab comes back once per batch."""
+        L = torch.from_numpy(np.ascontiguousarray(L, dtype=np.float32)) if isinstance(L, np.ndarray) else L
         outs = []
         for i in range(0, len(L), self.max_batch):
             x = L[i:i + self.max_batch].to(self.device, torch.float32).contiguous()
@@ -190,4 +193,4 @@ class TensorRTEngine(Engine):
                 raise ColorizeError("TensorRT execution failed")
             torch.cuda.current_stream().wait_stream(self.stream)
             outs.append(y)
-        return torch.cat(outs)
+        return torch.cat(outs).cpu().numpy()

@@ -1,7 +1,6 @@
 """The seed papers' small Lab-regression CNN (231,682 parameters)."""
 from torch import nn
 
-from .registry import ModelSpec, register
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
@@ -23,15 +22,3 @@ class BaselineCNN(nn.Module):
 
     def forward(self, x):
         return self.body(x)
-
-
-register(ModelSpec(
-    name="baseline-cnn",
-    builder=BaselineCNN,
-    description="small Lab regression CNN from the seed papers (MSE on ab)",
-    paper="seed papers' custom CNN",
-    input_size=128,
-    stride=4,
-    loss="mse",
-    recipe={"lr": 1e-3, "batch": 32, "lr_drop": 2 / 3},
-))

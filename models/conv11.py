@@ -1,7 +1,6 @@
 """Eleven 3x3 conv + batch norm + ReLU regression net, modelled on Zhang et al.'s (L1 or L2)."""
 from torch import nn
 
-from .registry import ModelSpec, register
 
 WIDTHS = [64, 64, 128, 128, 256, 256, 256, 256, 128, 128, 64]
 STRIDES = {1: 2, 3: 2}  # two stride-2 convs: the net works at 1/4 and upsamples bilinearly
@@ -21,8 +20,3 @@ class Conv11(nn.Module):
 
     def forward(self, x):
         return self.head(self.body(x))
-
-
-register(ModelSpec(
-    name="conv11", builder=Conv11, description="11 conv+BN+ReLU regression net (Zhang-like), L1",
-    paper="modelled on Zhang et al. 2016", input_size=256, stride=4, loss="l1"))

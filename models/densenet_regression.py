@@ -2,7 +2,6 @@
 from torch import nn
 
 from .backbones import gray_to_3, torchvision_encoder
-from .registry import ModelSpec, register
 
 
 class DenseNetRegression(nn.Module):
@@ -25,9 +24,3 @@ class DenseNetRegression(nn.Module):
         if out.shape[-2:] != x.shape[-2:]:
             out = nn.functional.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
         return out
-
-
-register(ModelSpec(
-    name="densenet-regression", builder=DenseNetRegression,
-    description="DenseNet121 first blocks + upsampling decoder, MSE on ab",
-    paper="seed papers' DenseNet regression", input_size=224, stride=16, loss="mse"))

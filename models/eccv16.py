@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .registry import ModelSpec, register
 
 # The 313 in-gamut bins: for each a (step 10), the range of b (inclusive) that is kept.
 _HULL = {-90: (50, 90), -80: (20, 90), -70: (0, 90), -60: (-20, 90), -50: (-30, 100), -40: (-40, 100),
@@ -111,11 +110,3 @@ def empirical_prior(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
     idx = torch.cdist(flat, bins.to(flat)).argmin(1)
     hist = torch.bincount(idx, minlength=len(bins)).float()
     return hist / hist.sum()
-
-
-register(ModelSpec(
-    name="eccv16", builder=ECCV16, output="bins",
-    description="Zhang et al. ECCV16: 313 ab bins, class rebalancing, annealed mean (T=0.38)",
-    paper="Colorful Image Colorization, Zhang, Isola, Efros, ECCV 2016",
-    input_size=256, stride=8, l_center=50.0, l_scale=100.0, loss="model",
-    recipe={"lr": 3e-5, "betas": (0.9, 0.99), "batch": 32}, licence="BSD-2-Clause (architecture)"))

@@ -9,7 +9,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .registry import ModelSpec, register
 
 
 def inception_resnet_v2() -> tuple[nn.Module, bool]:
@@ -54,10 +53,3 @@ class Koalarization(nn.Module):
         if out.shape[-2:] != x.shape[-2:]:
             out = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=False)
         return out
-
-
-register(ModelSpec(
-    name="inception-fusion", builder=Koalarization, stride=8, input_size=224,
-    description="Deep Koalarization: conv encoder + Inception-ResNet-v2 embedding fusion, MSE",
-    paper="Deep Koalarization, Baldassarre, Morín, Rodés-Guirao 2017", loss="mse",
-    l_center=50.0, l_scale=50.0))

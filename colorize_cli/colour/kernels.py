@@ -250,3 +250,33 @@ def vertical_taps(h: int, ch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w[y0 < 0] = 0
     y0 = np.clip(y0, 0, h - 1)
     return y0, np.minimum(y0 + 1, h - 1), w
+
+
+@_njit(fastmath=_FAST)
+def resample_x(src, idx, w, out):
+    """out[n, y, i] = sum_k w[i, k] src[n, y, idx[i, k]] (the network input's shrink along x)."""
+    K = idx.shape[1]
+    for n in range(src.shape[0]):
+        for y in range(src.shape[1]):
+            row = src[n, y]
+            o = out[n, y]
+            for i in range(o.shape[0]):
+                s = _ZERO
+                for k in range(K):
+                    s += w[i, k] * row[idx[i, k]]
+                o[i] = s
+
+
+@_njit(fastmath=_FAST)
+def resample_y(src, idx, w, out):
+    """out[n, i, x] = sum_k w[i, k] src[n, idx[i, k], x] (the shrink along y; rows vectorise)."""
+    K = idx.shape[1]
+    for n in range(src.shape[0]):
+        for i in range(out.shape[1]):
+            o = out[n, i]
+            o[:] = _ZERO
+            for k in range(K):
+                wk = w[i, k]
+                r = src[n, idx[i, k]]
+                for x in range(o.shape[0]):
+                    o[x] += wk * r[x]

@@ -59,3 +59,10 @@ def lab_to_linear(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def in_gamut(L: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float = GAMUT_TOL) -> np.ndarray:
     rgb = linear_to_encoded(lab_to_linear(L, a, b))
     return ((rgb >= -tol) & (rgb <= 1 + tol)).all(-1)
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB in [0, 1] (..., 3) -> Lab (..., 3): L in [0, 100] (as colorspace.rgb_to_lab, in numpy)."""
+    xyz = srgb_to_linear(rgb) @ RGB2XYZ.T / WHITE
+    fx, fy, fz = (f(xyz[..., k]) for k in range(3))
+    return np.stack([116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)], -1)

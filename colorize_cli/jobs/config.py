@@ -27,7 +27,7 @@ def session_settings(session, options: RunOptions) -> dict:
 def planned_settings(model: ModelOptions, options: RunOptions) -> dict:
     """The settings a run with these options would record (no model is loaded)."""
     from colorize_cli.engines import select_engine
-    from colorize_cli.models.registry import read_card
+    from colorize_cli.models.spec import read_card
     from colorize_cli.pipeline.session import resolve_model, weights_id
 
     cls, _ = select_engine(model.engine)

@@ -31,7 +31,7 @@ class LookAhead:
     @staticmethod
     def wanted(session, plan_items: list, options) -> bool:
         """Worth it: a CPU engine with two threads or more, more than one photo, and a depth."""
-        return (session.predictor.device.type == "cpu" and (session.threads or 1) >= 2 and depth(options) > 0
+        return (str(session.engine.device) == "cpu" and (session.threads or 1) >= 2 and depth(options) > 0
                 and sum(it.kind == "image" for it in plan_items) > 1)
 
     def start(self, first: int, worth: Callable) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-import torch
 
 from colorize_cli.errors import MediaError
 from colorize_cli.hints import Hints, Point
@@ -43,7 +42,7 @@ def _is_cut(prev: np.ndarray | None, cur: np.ndarray) -> bool:
     from colorize_cli.pipeline.temporal import histograms_cut, luma_histogram
 
     def hist(g):
-        return luma_histogram(torch.from_numpy(g.astype(np.float32) * (100 / 255)))
+        return luma_histogram(g.astype(np.float32) * (100 / 255))
     return histograms_cut(None if prev is None else hist(prev), hist(cur))
 
 
@@ -163,21 +162,18 @@ class FilmHinter:
     def __init__(self, by_pts: dict[int, list[Point]], width: int, height: int, source: Hints):
         self.by_pts, self.width, self.height, self.source = by_pts, width, height, source
 
-    def __call__(self, L_small: torch.Tensor, ab: torch.Tensor, pts: list) -> torch.Tensor:
-        from colorize_cli.colorspace import rgb_to_lab
+    def __call__(self, L_small: np.ndarray, ab: np.ndarray, pts: list) -> np.ndarray:
         from colorize_cli.hints import draw, hint_ab
         from colorize_cli.pipeline.hints import apply_hints
 
         if not any(p in self.by_pts for p in pts):
             return ab
-        out = ab.clone()
+        out = ab.copy()
         h, w = ab.shape[-2:]
         for i, p in enumerate(pts):
             points = self.by_pts.get(p)
             if not points:
                 continue
             rgb, weight = draw(self.source, self.width, self.height, w, h, points=points)
-            L = L_small[i, 0].float().cpu().numpy()
-            fixed = apply_hints(L, ab[i].float().cpu().numpy(), hint_ab(rgb, weight, rgb_to_lab), weight)
-            out[i] = torch.from_numpy(fixed).to(ab.device, ab.dtype)
+            out[i] = apply_hints(np.ascontiguousarray(L_small[i, 0]), ab[i], hint_ab(rgb, weight), weight)
         return out

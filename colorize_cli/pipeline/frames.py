@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from colorize_cli.clock import stage_clock
 from colorize_cli.colour import ChromaPlanes, L_at, L_table, luma_to_L, sites_from_codes
@@ -25,7 +24,7 @@ from colorize_cli.pipeline.predict import ChromaPredictor
 
 
 def network_input(ys: list, bits: int, full_range: bool, chroma_hw: tuple[int, int],
-                  predictor: ChromaPredictor) -> tuple[np.ndarray, torch.Tensor]:
+                  predictor: ChromaPredictor) -> tuple[np.ndarray, np.ndarray]:
     """Y' planes (N of (H, W), uint8/uint16) -> (L at the chroma sites (N, ch, cw) float32, the
     network's input (N, 1, h, w)).
 
@@ -49,7 +48,7 @@ def network_input(ys: list, bits: int, full_range: bool, chroma_hw: tuple[int, i
         L_c[i] = L_at(Li, chroma_hw)
         if from_full:
             L[i] = Li
-    return L_c, predictor.shrink(torch.from_numpy(L if from_full else L_c)[:, None], shape)
+    return L_c, predictor.shrink((L if from_full else L_c)[:, None], shape)
 
 
 @dataclass
@@ -57,8 +56,8 @@ class Batch:
     """A batch between predict and planes: L at the chroma sites, the network's input and its ab
     (smoothed in place by the first planes call), the frames' pts."""
     L_c: np.ndarray
-    small: torch.Tensor
-    ab: torch.Tensor | np.ndarray
+    small: np.ndarray
+    ab: np.ndarray
     pts: list
     smoothed: bool = False
 
@@ -77,13 +76,12 @@ class FrameColorizer:
         """Callables that may run the network at the same time from different threads."""
         return self.predictor.engine.lanes()
 
-    @torch.inference_mode()
     def predict(self, ys: list, pts: list, lane=None, times: dict | None = None) -> Batch:
         """Y' planes (N of (H, W)) -> a Batch; times gets "chroma" (the input) and "network"."""
         with stage_clock(times, "chroma"):
             L_c, small = network_input(ys, self.tags.bits, self.tags.full_range, self.chroma_hw, self.predictor)
         with stage_clock(times, "network"):
-            ab = (lane or self.predictor.engine.infer)(small).float().cpu()
+            ab = (lane or self.predictor.engine.infer)(small)
         return Batch(L_c, small, ab, pts)
 
     def planes(self, batch: Batch, i: int, times: dict | None = None) -> np.ndarray:
@@ -98,10 +96,10 @@ class FrameColorizer:
         if batch.smoothed:
             return
         with stage_clock(times, "smooth" if self.smoother is not None else "chroma"):
-            batch.ab = self._smoothed(batch).numpy()
+            batch.ab = self._smoothed(batch)
         batch.smoothed = True
 
-    def _smoothed(self, batch: Batch) -> torch.Tensor:
+    def _smoothed(self, batch: Batch) -> np.ndarray:
         ab = batch.ab
         if self.hinter is not None:
             ab = self.hinter(batch.small, ab, batch.pts)
@@ -109,4 +107,4 @@ class FrameColorizer:
             before = self.smoother.cuts
             ab = self.smoother(batch.small, ab)
             self.cuts += self.smoother.cuts - before
-        return ab * self.saturation if self.saturation != 1.0 else ab
+        return ab * np.float32(self.saturation) if self.saturation != 1.0 else ab

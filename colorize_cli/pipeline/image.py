@@ -7,7 +7,6 @@ module's photo codes (one gamut rule for every engine).
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from colorize_cli.clock import stage_clock
 from colorize_cli.colour import photo_codes, plane_to_L, rgb_to_L
@@ -22,7 +21,6 @@ def hinted_ab(L: np.ndarray, a: np.ndarray, b: np.ndarray, hints) -> tuple[np.nd
     L is the full-resolution lightness (H, W). Without hints, a and b are returned as they are."""
     import cv2
 
-    from colorize_cli.colorspace import rgb_to_lab
     from colorize_cli.hints import draw, hint_ab
     from colorize_cli.pipeline.hints import apply_hints
 
@@ -35,7 +33,7 @@ def hinted_ab(L: np.ndarray, a: np.ndarray, b: np.ndarray, hints) -> tuple[np.nd
     ab = np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (ww, hh), interpolation=cv2.INTER_LINEAR)
                    for c in (a, b)])
     rgb, weight = draw(hints, W, H, ww, hh)
-    out = apply_hints(Lw.astype(np.float32), ab, hint_ab(rgb, weight, rgb_to_lab), weight)
+    out = apply_hints(Lw.astype(np.float32), ab, hint_ab(rgb, weight), weight)
     return np.ascontiguousarray(out[0]), np.ascontiguousarray(out[1])
 
 
@@ -50,7 +48,6 @@ def lightness(pixels: np.ndarray, gray: bool | None = None) -> np.ndarray:
     return L
 
 
-@torch.inference_mode()
 def colorize_rgb(pixels: np.ndarray, predictor: ChromaPredictor, saturation: float = 1.0,
                  times: dict | None = None, gray: bool | None = None, hints=None,
                  jit: bool | None = None) -> np.ndarray:
@@ -63,11 +60,11 @@ def colorize_rgb(pixels: np.ndarray, predictor: ChromaPredictor, saturation: flo
     """
     with stage_clock(times, "chroma"):
         L = lightness(pixels, gray)
-        small = predictor.shrink(torch.from_numpy(L)[None, None])
+        small = predictor.shrink(L[None, None])
     with stage_clock(times, "network"):
-        ab = predictor.engine.infer(small).float().cpu()
+        ab = predictor.engine.infer(small)
     with stage_clock(times, "chroma"):
-        a, b = (np.ascontiguousarray(c.numpy()) for c in ab[0] * saturation)
+        a, b = (np.ascontiguousarray(c * np.float32(saturation)) for c in ab[0])
         a, b = hinted_ab(L, a, b, hints)
         out = np.empty((*L.shape, 3), pixels.dtype)
         return photo_codes(L, a, b, out, jit)

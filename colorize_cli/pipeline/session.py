@@ -9,7 +9,7 @@ from colorize_cli.pipeline.predict import ChromaPredictor
 
 def resolve_model(model: str | None, weights_file=None) -> str:
     """The model to build: as asked; else the one a weights file's card names; else the default."""
-    from colorize_cli.models.registry import read_card
+    from colorize_cli.models.spec import read_card
 
     if model:
         return model
@@ -34,7 +34,7 @@ class Session:
         from colorize_cli import threads as thread_budget
         from colorize_cli.engines import select_engine
         from colorize_cli.memory import reuse_freed_memory
-        from colorize_cli.models import create_model, get_spec
+        from colorize_cli.models import get_spec
 
         o = options or ModelOptions(**fields)
         self.options = o
@@ -43,12 +43,12 @@ class Session:
         if require_weights and o.weights_file is None and not spec.has_weights:
             raise UsageError(f"model {name!r} has no trained weights in this install; train it with "
                              f"scripts/train.py or pass --weights FILE")
-        net = create_model(name, weights=o.weights_file or "default")
         self.spec = spec
         self.weights_id = weights_id(o.weights_file)
         self.threads = thread_budget.apply(o.threads)
         reuse_freed_memory()      # frame-sized temporaries without page faults (colorize_cli.memory)
         cls, self.engine_reason = select_engine(o.engine)
+        net = cls.model_for(spec, o.weights_file)   # the shipped ONNX graph on the CPU: no torch
         self.engine = cls.load(net, max_batch=o.batch_size, render_size=o.render_size, threads=self.threads)
         self.batch_size = o.batch_size
         self.predictor = ChromaPredictor(self.engine)

@@ -16,29 +16,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from colorize_cli.options import TEMPORAL_STRENGTH
 
 FORGET = 1e-3   # a frame's weight in the state below this counts as forgotten
 
 
-def luma_histogram(L: torch.Tensor, bins: int = 32) -> torch.Tensor:
-    """Normalised histogram of L in [0, 100] (OpenCV: 3-5x faster than torch.histc here)."""
+def luma_histogram(L: np.ndarray, bins: int = 32) -> np.ndarray:
+    """Normalised histogram of L in [0, 100] (OpenCV's calcHist)."""
     import cv2
 
-    x = np.ascontiguousarray(L.detach().float().cpu().numpy().reshape(-1, 1))
-    h = torch.from_numpy(cv2.calcHist([x], [0], None, [bins], [0, 100.0001]).ravel())
-    return h / h.sum().clamp(min=1)
+    x = np.ascontiguousarray(np.asarray(L, np.float32).reshape(-1, 1))
+    h = cv2.calcHist([x], [0], None, [bins], [0, 100.0001]).ravel()
+    return h / max(float(h.sum()), 1.0)
 
 
 CUT_THRESHOLD = 0.3   # half the L1 distance of two frames' luma histograms above which a shot ends
 
 
-def histograms_cut(prev: torch.Tensor | None, hist: torch.Tensor, threshold: float = CUT_THRESHOLD) -> bool:
+def histograms_cut(prev: np.ndarray | None, hist: np.ndarray, threshold: float = CUT_THRESHOLD) -> bool:
     """The scene-cut rule (the smoother's, and the film hints' shots): no previous frame, or luma
     histograms further apart than `threshold`."""
-    return prev is None or float(0.5 * (hist - prev).abs().sum()) > threshold
+    return prev is None or float(0.5 * np.abs(hist - prev).sum()) > threshold
 
 
 class _Smoother:
@@ -49,8 +48,8 @@ class _Smoother:
             raise ValueError("temporal strength must be in [0, 1)")
         self.strength = strength
         self.cut_threshold = cut_threshold
-        self.state: torch.Tensor | None = None
-        self.prev_hist: torch.Tensor | None = None
+        self.state: np.ndarray | None = None
+        self.prev_hist: np.ndarray | None = None
         self.cuts = 0
 
     @property
@@ -60,11 +59,13 @@ class _Smoother:
             return 0
         return math.ceil(math.log(FORGET) / math.log(self.strength))
 
-    def is_cut(self, hist: torch.Tensor) -> bool:
+    def is_cut(self, hist: np.ndarray) -> bool:
         return histograms_cut(self.prev_hist, hist, self.cut_threshold)
 
-    def __call__(self, L_small: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
-        out = torch.empty_like(ab)
+    def __call__(self, L_small: np.ndarray, ab: np.ndarray) -> np.ndarray:
+        """L (N, 1, h, w) and ab (N, 2, h, w) at the network's size, numpy -> smoothed ab."""
+        L_small, ab = np.asarray(L_small, np.float32), np.asarray(ab, np.float32)
+        out = np.empty_like(ab)
         for i in range(len(ab)):
             hist = luma_histogram(L_small[i])
             if self.is_cut(hist) or self.state is None or self.state.shape != ab[i].shape:
@@ -76,10 +77,10 @@ class _Smoother:
             out[i] = self.state
         return out
 
-    def restart(self, L: torch.Tensor, ab: torch.Tensor) -> None:
-        self.state = ab.clone()
+    def restart(self, L: np.ndarray, ab: np.ndarray) -> None:
+        self.state = ab.copy()
 
-    def step(self, L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    def step(self, L: np.ndarray, ab: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -114,18 +115,18 @@ class FlowSmoother(_Smoother):
         self._grid: tuple[np.ndarray, np.ndarray] | None = None
 
     @staticmethod
-    def _u8(L: torch.Tensor) -> np.ndarray:
-        return np.ascontiguousarray((L[0].float().cpu().numpy() * 2.55).clip(0, 255).astype(np.uint8))
+    def _u8(L: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray((L[0] * 2.55).clip(0, 255).astype(np.uint8))
 
     def restart(self, L, ab):
         super().restart(L, ab)
         self.prev_L8 = self._u8(L)
-        self.prev_L = L[0].float().cpu().numpy()
+        self.prev_L = np.ascontiguousarray(L[0])
 
     def step(self, L, ab):
         cv2 = self.cv2
         cur8 = self._u8(L)
-        cur = L[0].float().cpu().numpy()
+        cur = np.ascontiguousarray(L[0])
         back = self.dis.calc(cur8, self.prev_L8, None)         # cur(x) ~ prev(x + back(x))
         fwd = self.dis.calc(self.prev_L8, cur8, None)          # prev(y) ~ cur(y + fwd(y))
         h, w = cur8.shape
@@ -136,7 +137,7 @@ class FlowSmoother(_Smoother):
         def warp(img):
             return cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
-        state = self.state.float().cpu().numpy().transpose(1, 2, 0)
+        state = self.state.transpose(1, 2, 0)
         both = warp(np.concatenate([fwd, state], -1))           # one 4-channel remap: flow and ab
         # per-plane arithmetic (a reduction over a last axis of 2 is slow in numpy)
         dx, dy = back[..., 0] + both[..., 0], back[..., 1] + both[..., 1]
@@ -148,12 +149,12 @@ class FlowSmoother(_Smoother):
         inside = (mx > -0.5) & (mx < w - 0.5) & (my > -0.5) & (my < h - 0.5)
         trust = np.exp(expo) * inside
         wt = self.strength * trust
-        a = ab.float().cpu().numpy()
+        a = ab
         out = np.empty_like(a)
         for c in range(2):       # wt * warped + (1 - wt) * prediction, per ab plane
             out[c] = a[c] + wt * (both[..., 2 + c] - a[c])
         self.prev_L8, self.prev_L, self.last_trust = cur8, cur, trust
-        return torch.from_numpy(out).to(ab)
+        return out
 
 
 SMOOTHERS = {"flow": FlowSmoother, "ema": EMASmoother, "off": None}   # the modes of options.TEMPORAL

@@ -1,0 +1,92 @@
+"""The plain install: a photo and a film colorized where `import torch` fails; the shipped ONNX
+graphs against the torch models; the torch-free shrink against torch's."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+NO_TORCH = """
+import sys
+sys.modules["torch"] = None          # every `import torch` now raises ImportError
+from colorize_cli.cli import main
+code = main(sys.argv[1:])
+assert "torch" not in sys.modules or sys.modules["torch"] is None
+sys.exit(code)
+"""
+
+
+def run_without_torch(*args, cwd):
+    return subprocess.run([sys.executable, "-c", NO_TORCH, *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_a_photo_and_a_film_colorize_where_torch_cannot_be_imported(tmp_path):
+    from PIL import Image
+
+    from media import make_clip, video_frames, y_plane
+
+    g = (np.random.default_rng(0).random((90, 120)) * 255).astype(np.uint8)
+    Image.fromarray(g, "L").save(tmp_path / "g.png")
+    clip = make_clip(tmp_path / "clip.mp4", frames=16, size=(128, 96))
+    r = run_without_torch("run", "g.png", "clip.mp4", "-o", "out/", "--json", "--crf", "0", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["status"] for row in rows[:2]] == ["done", "done"], rows
+    out = np.asarray(Image.open(tmp_path / "out" / "g.png"))
+    assert out.shape == (90, 120, 3) and np.ptp(out.astype(int)[..., 0] - out[..., 2]) > 0   # colour
+    frames = video_frames(tmp_path / "out" / "clip.mp4")
+    assert len(frames) == 16
+    assert all(np.array_equal(y_plane(a), y_plane(b)) for a, b in zip(frames, video_frames(clip)))
+
+
+def test_a_torch_engine_without_torch_exits_3_with_the_install_line(tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.zeros((16, 16), np.uint8)).save(tmp_path / "g.png")
+    r = run_without_torch("run", "g.png", "-o", "o.png", "--engine", "cuda", cwd=tmp_path)
+    assert r.returncode == 3 and "pip install 'colorize-archive[gpu]'" in r.stderr
+    d = run_without_torch("doctor", "--json", cwd=tmp_path)
+    assert d.returncode == 0, d.stderr
+    info = json.loads(d.stdout)
+    assert info["torch"] is None and info["onnxruntime"] and "[gpu]" in info["extras"]
+
+
+@pytest.mark.parametrize("name", ["baseline-cnn", "lite-unet", "pix2pix-densenet", "resnet18-unet"])
+def test_shipped_onnx_graphs_match_the_torch_models(name):
+    """The ONNX file the plain install runs (int8 weights behind DequantizeLinear) against the
+    torch model from the shipped safetensors, on a real photo's L when the shared data is there:
+    within 1.5 Lab units everywhere, 0.1 on average; its sha256 is the card's."""
+    import onnxruntime as ort
+
+    from colorize_cli.files import file_sha256
+    from colorize_cli.models import create_model, get_spec
+
+    spec = get_spec(name)
+    assert spec.onnx_path.is_file(), f"{spec.onnx_path}: run scripts/export_onnx.py {name}"
+    assert spec.card_info()["onnx"]["sha256"] == file_sha256(spec.onnx_path)
+    torch.manual_seed(0)
+    L = torch.nn.functional.interpolate(torch.rand(2, 1, 12, 16) * 100, size=(192, 256), mode="bilinear")
+    with torch.no_grad():
+        ref = create_model(name).eval()(L).numpy()
+    got = ort.InferenceSession(str(spec.onnx_path), providers=["CPUExecutionProvider"]).run(["ab"], {"L": L.numpy()})[0]
+    diff = np.abs(got - ref)
+    assert diff.max() <= 1.5 and diff.mean() <= 0.1, (float(diff.max()), float(diff.mean()))
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["numpy", "compiled"])
+def test_the_torch_free_shrink_is_torchs_antialiased_bilinear(jit):
+    from colorize_cli.colour import kernels
+    from colorize_cli.colour.resize import shrink
+
+    if jit and not kernels.available():
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(4)
+    for (H, W), (h, w) in [((540, 960), (224, 398)), ((33, 47), (16, 20)), ((100, 300), (128, 384)), ((64, 64), (64, 32))]:
+        L = (rng.random((2, H, W)) * 100).astype(np.float32)
+        ref = torch.nn.functional.interpolate(torch.from_numpy(L)[:, None], size=(h, w), mode="bilinear",
+                                              align_corners=False, antialias=True)[:, 0].numpy()
+        assert np.abs(shrink(L, (h, w), jit=jit) - ref).max() < 2e-3
