@@ -23,7 +23,7 @@ def models() -> list[dict]:
         spec = get_spec(name)
         card = spec.card_info()
         rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
-                     "parameters": counts[name], "input_size": spec.input_size, "render_size": spec.render_size(),
+                     "parameters": counts.get(name), "input_size": spec.input_size, "render_size": spec.render_size(),
                      "output": spec.output, "weights": spec.has_weights,
                      "weights_mb": round(card.get("bytes", 0) / 1e6, 2), "sha256": card.get("sha256"),
                      "licence": spec.licence})

@@ -174,7 +174,7 @@ class ModelOptions:
     model: str | None = opt(None, f"model name (see `colorize models`) [default: the model of --weights' "
                             f"card, else {DEFAULT_MODEL}]", type=str, short="-m")
     engine: str = opt("auto", "inference back end [default: auto]", type=str, choices=ENGINES)
-    weights: str | None = opt(SHIPPED, "weights file (.safetensors) for the model [default: the shipped one]",
+    weights: str | None = opt(SHIPPED, "your own weights file (.safetensors, needs torch: the [gpu] extra) [default: the shipped one]",
                               type=str, metavar="FILE")
     batch_size: int = opt(8, "frames per inference batch [default: 8]", type=int)
     render_size: int | None = opt(None, "short side of the image the network sees, 16-4096 (default: the "

@@ -52,6 +52,7 @@ def ort_options(threads: int):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
+    opts.log_severity_level = 3     # errors only: its notes (unused initializers dropped) are not the user's
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -68,20 +68,23 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> dict:
     from safetensors.torch import load_file
 
     path = Path(path)
-    if path.suffix.lower() != ".safetensors":
+    if path.suffix.lower() not in (".safetensors", ".onnx"):
         raise UsageError(f"{path}: only .safetensors weights are loaded (a pickled file can run code)")
     card = read_card(path)
     expected = card.get("sha256")
     if expected and expected != weights_sha256(path):
         raise UsageError(f"{path}: sha256 does not match its model card (corrupt download?)")
-    try:
-        stored = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
-        raise UsageError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0][:120]})") from None
-    try:
-        state = dequantize(stored)
-    except ValueError as e:
-        raise UsageError(f"{path}: damaged int8 weights ({e})") from None
+    if path.suffix.lower() == ".onnx":     # a shipped graph: its initializers are the weights
+        state = onnx_state(path, net)
+    else:
+        try:
+            stored = load_file(str(path))
+        except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+            raise UsageError(f"{path}: not a readable safetensors file ({str(e).splitlines()[0][:120]})") from None
+        try:
+            state = dequantize(stored)
+        except ValueError as e:
+            raise UsageError(f"{path}: damaged int8 weights ({e})") from None
     try:
         net.load_state_dict(state, strict=strict)
     except RuntimeError as e:
@@ -90,6 +93,37 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> dict:
         first = str(e).splitlines()[1].strip()[:160] if "\n" in str(e) else str(e)[:160]
         raise UsageError(f"{path}: not weights for {type(net).__name__} ({hint}; {first})") from None
     return card
+
+
+def onnx_state(path: Path, net: nn.Module) -> dict:
+    """The state dict of a shipped ONNX graph (scripts/export_onnx.py, exported unfolded): each
+    initializer named as the ABPredictor's parameter, int8 ones behind DequantizeLinear and fp16
+    ones behind Cast turned back to float, equal ones the exporter merged behind Identity nodes;
+    batch-norm counters the graph does not hold are zero."""
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as e:  # noqa: BLE001 - a damaged file is the user's one line
+        raise UsageError(f"{path}: not a readable ONNX file ({str(e)[:120]})") from None
+    arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and node.input[0] in arrays:
+            q, scale = arrays[node.input[0]], arrays[node.input[1]]
+            arrays[node.output[0]] = q.astype("float32") * scale.reshape((-1,) + (1,) * (q.ndim - 1))
+        elif node.op_type == "Cast" and node.input[0] in arrays:
+            arrays[node.output[0]] = arrays[node.input[0]].astype("float32")
+        elif node.op_type == "Identity" and node.input[0] in arrays:   # the exporter's merged duplicates
+            arrays[node.output[0]] = arrays[node.input[0]]
+    state = {}
+    for key, value in net.state_dict().items():
+        found = arrays.get("net." + key)   # the graph's names are the ABPredictor's ("net." + the net's)
+        if found is not None:
+            state[key] = torch.from_numpy(found.copy()).to(value.dtype).reshape(value.shape)
+        elif key.endswith("num_batches_tracked"):
+            state[key] = torch.zeros_like(value)
+    return state
 
 
 def save_weights(net: nn.Module, path: str | Path, card: dict, storage: str = "fp16") -> dict:

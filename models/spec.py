@@ -47,17 +47,16 @@ class ModelSpec:
         return getattr(importlib.import_module(f"{__package__}.{module}"), factory)()
 
     @property
-    def weights_path(self) -> Path:
-        return WEIGHTS_DIR / f"{self.name}.safetensors"
-
-    @property
     def onnx_path(self) -> Path:
-        """The shipped graph with its weights (int8, DequantizeLinear), for ONNX Runtime alone."""
+        """The shipped weights: one ONNX graph (big weights int8 behind DequantizeLinear, or fp16
+        behind Cast) that ONNX Runtime runs alone and torch reads its weights from."""
         return WEIGHTS_DIR / f"{self.name}.onnx"
+
+    weights_path = onnx_path
 
     @property
     def has_weights(self) -> bool:
-        return self.weights_path.is_file() or self.onnx_path.is_file()
+        return self.onnx_path.is_file()
 
     def card_info(self) -> dict:
         path = WEIGHTS_DIR / f"{self.name}.json"

@@ -60,8 +60,8 @@ def main() -> None:
     for _, full in load_val(args.val, args.limit):
         t = np.asarray(Image.fromarray(full).resize((SIZE, SIZE), Image.BICUBIC))
         Lab = lab(t)
-        _, ab = pred.predict(torch.from_numpy(Lab[0])[None, None])
-        ab = F.interpolate(ab, size=(SIZE, SIZE), mode="bilinear", align_corners=False)[0].numpy()
+        _, ab = pred.predict(np.ascontiguousarray(Lab[0], dtype=np.float32)[None, None])
+        ab = F.interpolate(torch.from_numpy(ab), size=(SIZE, SIZE), mode="bilinear", align_corners=False)[0].numpy()
         cases.append((t, Lab, ab))
     auto = np.mean([psnr(to8(Lab[0], ab), t) - psnr(to8(Lab[0], 0 * ab), t) for t, Lab, ab in cases])
     print(f"{len(cases)} photos; automatic {auto:+.2f} dB over gray")

@@ -26,7 +26,7 @@ class FakeEngine(Engine):
     def infer(self, L):
         FakeEngine.calls.append((threading.current_thread().name, tuple(L.shape)))
         with torch.inference_mode():
-            return self.model(L.float()).float()
+            return self.model(torch.from_numpy(L)).float().numpy()
 
     def lanes(self):
         return [self.infer, self.infer]

@@ -30,7 +30,7 @@ def test_cpu_engine_matches_reference(backend, tmp_path, monkeypatch):
         expected = ref(L).numpy()
     engine = CPUEngine(copy.deepcopy(ref), max_batch=2, backend=backend)
     assert engine.backend == backend
-    assert _rel_l2(engine.infer(L).numpy(), expected) <= 1e-4
+    assert _rel_l2(engine.infer(L.numpy()), expected) <= 1e-4
 
 
 @pytest.mark.parametrize("name", ["baseline-cnn", "conv11", "pix2pix-mobilenet", "eccv16", "lite-unet"])
@@ -92,7 +92,7 @@ def test_tensorrt_engine_matches_reference(tmp_path, monkeypatch):
     L = torch.rand(4, 1, 128, 128) * 100
     with torch.no_grad():
         expected = ref(L).numpy()
-    assert _rel_l2(eng.infer(L).cpu().numpy(), expected) <= 1e-2
+    assert _rel_l2(eng.infer(L.numpy()), expected) <= 1e-2
     assert len(list_plans()) == 1
     again = TensorRTEngine(copy.deepcopy(ref), max_batch=4)  # loads the cached plan
     assert not again.notes

@@ -6,7 +6,6 @@ import torch
 
 from colorize_cli.colorspace import (gray_to_L, lab_to_rgb, lab_to_rgb_in_gamut, luma_to_gray, rgb_to_cbcr,
                                          rgb_to_lab)
-from colorize_cli.pipeline.predict import upsample_ab, upsample_rows
 from colorize_cli.pipeline.temporal import EMASmoother
 
 
@@ -65,20 +64,28 @@ def test_render_shape_keeps_aspect_and_stride_and_is_bounded():
     assert w <= 4 * 256 and h * w <= 4 * 256 * 256
 
 
-def test_strip_upsampling_matches_whole_image():
+def test_strip_upsampling_matches_whole_image_and_torch():
+    import numpy as np
+
+    from colorize_cli.colour.photos import upsample_rows
+
     ab = torch.randn(1, 2, 7, 9)
-    full = upsample_ab(ab, 50, 61)
-    assert torch.allclose(upsample_rows(ab, 50, 61, 13, 40), full[:, :, 13:40], atol=1e-5)
+    full = torch.nn.functional.interpolate(ab, size=(50, 61), mode="bilinear", align_corners=False)
+    for c in range(2):
+        strip = upsample_rows(ab[0, c].numpy(), 50, 61, 13, 40)
+        assert np.abs(strip - full[0, c, 13:40].numpy()).max() < 1e-4
 
 
 def test_ema_smooths_and_resets_at_scene_cuts():
+    import numpy as np
+
     sm = EMASmoother(strength=0.5)
-    dark, bright = torch.full((1, 1, 8, 8), 20.0), torch.full((1, 1, 8, 8), 80.0)
-    first = sm(dark, torch.zeros(1, 2, 8, 8))
-    second = sm(dark, torch.full((1, 2, 8, 8), 10.0))
-    assert first.abs().max() == 0 and torch.allclose(second, torch.full_like(second, 5.0))
-    cut = sm(bright, torch.full((1, 2, 8, 8), 30.0))
-    assert torch.allclose(cut, torch.full_like(cut, 30.0)) and sm.cuts == 1
+    dark, bright = np.full((1, 1, 8, 8), 20.0, np.float32), np.full((1, 1, 8, 8), 80.0, np.float32)
+    first = sm(dark, np.zeros((1, 2, 8, 8), np.float32))
+    second = sm(dark, np.full((1, 2, 8, 8), 10.0, np.float32))
+    assert np.abs(first).max() == 0 and np.allclose(second, 5.0)
+    cut = sm(bright, np.full((1, 2, 8, 8), 30.0, np.float32))
+    assert np.allclose(cut, 30.0) and sm.cuts == 1
 
 
 @pytest.mark.parametrize("jit", [False, True], ids=["opencv", "compiled"])
@@ -270,10 +277,10 @@ def test_cpu_network_input_from_half_size_L_matches_the_full_size_one(random_wei
     y = F.interpolate(y, size=(H, W), mode="bicubic", align_corners=False)      # edges and texture
     y = (y + torch.randn_like(y) * 6).round().clamp(16, 235).to(torch.uint8)
     L_c, small = network_input(list(y[:, 0].numpy()), 8, False, (H // 2, W // 2), predictor)
-    full = predictor.shrink(luma_to_L(y.long(), 8, False).float())
+    full = torch.from_numpy(predictor.shrink(luma_to_L(y.long(), 8, False).float().numpy()))
     assert small.shape == full.shape == (2, 1) + predictor.render_shape(H, W)
     assert small.shape[-2] < H // 2          # the half-size L was used, not the full one
-    diff = (small - full).abs()   # measured 0.46 mean, 3.0 at most (L units) on this noisy texture;
+    diff = (torch.from_numpy(small) - full).abs()   # measured 0.46 mean, 3.0 at most (L units) on this noisy texture;
     # a shrink without antialiasing gives 1.7 and 11, an area mean 1.2 and 8, a 1-pixel shift 3.8 and 24
     assert float(diff.mean()) < 0.6 and float(diff.max()) < 4.5, (float(diff.mean()), float(diff.max()))
     assert L_c.shape == (2, H // 2, W // 2) and np.isfinite(L_c).all()
@@ -305,4 +312,4 @@ def test_compiled_L_at_chroma_sites_equals_table_then_area_mean(random_weights, 
     monkeypatch.setenv("COLORIZE_JIT", "0")
     ref, ref_small = network_input(ys, bits, False, hw, predictor)
     assert got.shape == ref.shape == (2,) + hw
-    assert np.abs(got - ref).max() < 1e-3 and float((small - ref_small).abs().max()) < 1e-3
+    assert np.abs(got - ref).max() < 1e-3 and float(np.abs(small - ref_small).max()) < 1e-3

@@ -56,10 +56,9 @@ def colorize_clip(frames: np.ndarray, predictor, modes: dict, batch: int = 8) ->
     h, w = frames.shape[1:3]
     for i in range(0, len(frames), batch):
         L = np.stack([rgb_to_L(f) for f in frames[i:i + batch]])
-        L_small, ab = predictor.predict(torch.from_numpy(L)[:, None].to(predictor.device))
-        L_small, ab = L_small.float().cpu(), ab.float().cpu()
+        L_small, ab = predictor.predict(L[:, None])
         for name, sm in smoothers.items():
-            ab_m = (ab if sm is None else sm(L_small, ab)).numpy()
+            ab_m = ab if sm is None else sm(L_small, ab)
             for Lf, abf in zip(L, ab_m):
                 up = cv2.resize(np.ascontiguousarray(abf.transpose(1, 2, 0)), (w, h), interpolation=cv2.INTER_LINEAR)
                 rgb = cv2.cvtColor(cv2.merge([Lf, up]), cv2.COLOR_Lab2RGB)
