@@ -17,6 +17,18 @@ BACKENDS = {
 }
 
 
+NEEDS_GPU = {"tensorrt", "cuda"}
+
+
+def gpu_device_present() -> bool:
+    """A GPU device node exists (NVIDIA's, or WSL2's): only then does --engine auto import torch
+    to ask CUDA (importing torch costs seconds and hundreds of MB on a CPU machine)."""
+    from pathlib import Path
+
+    dev = Path("/dev")
+    return (dev / "dxg").exists() or any(dev.glob("nvidia[0-9]*")) or not dev.is_dir()
+
+
 def engine_class(name: str) -> type[Engine]:
     if name not in BACKENDS:
         raise UsageError(f"unknown engine {name!r}; choose from auto, {', '.join(BACKENDS)}")
@@ -55,6 +67,9 @@ def select_engine(name: str = "auto") -> tuple[type[Engine], str]:
         return cls, reason
     skipped = []
     for candidate in BACKENDS:
+        if candidate in NEEDS_GPU and not gpu_device_present():   # not even torch is imported to ask
+            skipped.append(f"{candidate}: no GPU device (/dev/nvidia*, /dev/dxg)")
+            continue
         cls = engine_class(candidate)
         ok, reason = cls.available()
         if ok:

@@ -47,6 +47,9 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     if startup:
         err_console.print("start-up times ...")
         report["startup_s"] = startup_times()
+        from colorize_cli.tools.bench import run_costs
+
+        report["run_costs"] = run_costs(model)
     batch_list = _positive_list("--batches", batches, 1, 4096)
     report["inference"] = inference(model, engine, batch_list)
     report["end_to_end"] = []
@@ -110,6 +113,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     if "startup_s" in report:
         st = report["startup_s"]
         click.echo("start-up (s, median of 3 new processes): " + ", ".join(f"{k} {v}" for k, v in st.items()))
+        click.echo("whole `colorize run` processes (wall s, peak RSS MB): " + ", ".join(
+            f"{k} {v['wall_s']} s {v['peak_mb']} MB" for k, v in report["run_costs"].items()))
     click.echo("ratios:")
     click.echo(f"  batch-1 latency {inf['batch1_ms']} ms; engine vs naive eager at batch 1: "
                f"{inf['speedup_vs_naive_batch1']}x ({inf['naive_eager_batch1_ms']} ms)")

@@ -354,3 +354,47 @@ def startup(runs: int = 3) -> dict:
                            ("run --help", ["run", "--help"]), ("models", ["models"])):
             out[name] = wall(["-m", "colorize_cli", *args])
     return out
+
+
+PEAK = """
+import resource, runpy, sys
+sys.argv = ["colorize", *sys.argv[1:]]
+try:
+    runpy.run_module("colorize_cli", run_name="__main__")
+except SystemExit:
+    pass
+print("peak_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def run_costs(model: str | None = None) -> dict:
+    """Wall seconds and peak RSS (MB) of whole `colorize run` processes, the way a user meets
+    them: a 640x480 photo (twice: the second run finds numba's cache warm), a 12-megapixel photo,
+    and a 2-second 1080p film."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    def measure(args) -> dict:
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True)
+        wall = time.perf_counter() - t
+        peak = [ln.split()[1] for ln in r.stderr.splitlines() if ln.startswith("peak_kb ")]
+        return {"wall_s": round(wall, 2), "peak_mb": round(int(peak[-1]) / 1024) if peak else None,
+                "ok": r.returncode == 0}
+
+    extra = ["--model", model] if model else []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        rng = np.random.default_rng(0)
+        for name, (w, h) in (("small.jpg", (640, 480)), ("12mp.jpg", (4000, 3000))):
+            g = np.kron(rng.integers(0, 255, (h // 8, w // 8), dtype=np.uint8), np.ones((8, 8), np.uint8))
+            Image.fromarray(g).save(tmp / name, quality=90)
+        film = synthetic_clip(tmp / "film.mp4", 1920, 1080, 48)
+        out = {}
+        for key, src in (("photo_640x480_first", "small.jpg"), ("photo_640x480", "small.jpg"),
+                         ("photo_12mp", "12mp.jpg"), ("film_1080p_2s", film)):
+            dst = tmp / f"out_{key}{Path(src).suffix}"
+            out[key] = measure(["run", str(tmp / src), "-o", str(dst), *extra])
+    return out
