@@ -31,8 +31,15 @@ from .common import err_console, model_options
 @model_options(only=("batch_size",))
 def bench(model, engine, batches, frames, clips, preset, crf, batch_size, temporals, rounds, videos, n_photos,
           startup, as_json):
-    """Print img/s, batch-1 latency, end-to-end fps and the ratios (last)."""
-    import torch
+    """Print img/s, batch-1 latency, end-to-end fps and the ratios (last). Needs torch (the
+    network is compared with PyTorch eager): the [gpu] extra."""
+    try:
+        import torch
+    except ImportError:
+        from colorize_cli.errors import MissingExtraError
+
+        raise MissingExtraError("colorize bench compares the engines with PyTorch eager: "
+                                "pip install 'colorize-archive[gpu]'") from None
 
     from colorize_cli.api import ModelOptions, resolve_model
     from colorize_cli.tools.bench import chroma_path, end_to_end, hints_cost, inference, photos, smoothing

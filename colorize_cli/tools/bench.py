@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import copy
 import tempfile
+import sys
 import time
 from pathlib import Path
 
 import av
 import numpy as np
-import torch
 
 
 def _timeit(fn, warmup: int = 2, min_seconds: float = 1.0, min_runs: int = 3) -> float:
@@ -20,14 +20,18 @@ def _timeit(fn, warmup: int = 2, min_seconds: float = 1.0, min_runs: int = 3) ->
     while len(times) < min_runs or time.perf_counter() - start < min_seconds:
         t = time.perf_counter()
         fn()
-        if torch.cuda.is_available():
+        torch = sys.modules.get("torch")    # only where a torch engine imported it
+        if torch is not None and torch.cuda.is_available():
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t)
     return float(np.median(times))
 
 
 def inference(model_name: str, engine_name: str, batches=(1, 4, 8, 16, 32, 64), size: int | None = None) -> dict:
-    """Throughput of the engine at batch 1 and the best batch, beside naive PyTorch eager."""
+    """Throughput of the engine at batch 1 and the best batch, beside naive PyTorch eager (the
+    [gpu] extra: it needs torch)."""
+    import torch
+
     from colorize_cli.engines import select_engine
     from colorize_cli.models import create_model, get_spec
 
@@ -307,7 +311,7 @@ def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseli
     predictor = Colorizer(model_name, "cpu", 1).predictor
     rng = np.random.default_rng(0)
     rows = []
-    before = cv2.getNumThreads(), torch.get_num_threads()
+    before = cv2.getNumThreads()
     try:
         for height in heights:
             width = (height * 16 // 9) // 2 * 2
@@ -322,14 +326,12 @@ def chroma_path(heights=(480, 1080), frames: int = 16, model_name: str = "baseli
             row = {"clip_height": height}
             for n in sorted({1, thread_budget.available_cores()}):
                 cv2.setNumThreads(n)
-                torch.set_num_threads(n)
                 t = _timeit(lambda: [frame(i) for i in range(frames)], warmup=1)
                 row["chroma_ms" if n == 1 else "chroma_ms_all_cores"] = round(1000 * t / frames, 2)
                 row["cores"] = n
             rows.append(row)
     finally:
-        cv2.setNumThreads(before[0])
-        torch.set_num_threads(before[1])
+        cv2.setNumThreads(before)
     return rows
 
 
