@@ -25,7 +25,7 @@ def test_ray_folder_with_corrupt_file_and_killed_worker(tmp_path, random_weights
     src = tmp_path / "films"
     src.mkdir()
     for i in range(6):
-        make_clip(src / f"reel{i}.mkv", frames=150, size=(320, 240), audio=False)
+        make_clip(src / f"reel{i}.mkv", frames=300, size=(320, 240), audio=False)   # long enough to be seen busy on a loaded machine
     (src / "corrupt.mp4").write_bytes(os.urandom(4000))
     out = tmp_path / "out"
     env = dict(os.environ, RAY_num_cpus="2")

@@ -253,30 +253,23 @@ def vertical_taps(h: int, ch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @_njit(fastmath=_FAST)
-def resample_x(src, idx, w, out):
-    """out[n, y, i] = sum_k w[i, k] src[n, y, idx[i, k]] (the network input's shrink along x)."""
-    K = idx.shape[1]
+def shrink(src, ix, wx, iy, wy, tmp, out):
+    """The network input's antialiased shrink (colour.resize.taps), both axes: tmp[n, y, j] =
+    sum_k wx[j, k] src[n, y, ix[j, k]] along x, then out[n, i] = sum_k wy[i, k] tmp[n, iy[i, k]]
+    along y (whole rows at a time, which vectorise)."""
+    kx, ky = ix.shape[1], iy.shape[1]
     for n in range(src.shape[0]):
         for y in range(src.shape[1]):
-            row = src[n, y]
-            o = out[n, y]
-            for i in range(o.shape[0]):
+            row, t = src[n, y], tmp[n, y]
+            for j in range(t.shape[0]):
                 s = _ZERO
-                for k in range(K):
-                    s += w[i, k] * row[idx[i, k]]
-                o[i] = s
-
-
-@_njit(fastmath=_FAST)
-def resample_y(src, idx, w, out):
-    """out[n, i, x] = sum_k w[i, k] src[n, idx[i, k], x] (the shrink along y; rows vectorise)."""
-    K = idx.shape[1]
-    for n in range(src.shape[0]):
+                for k in range(kx):
+                    s += wx[j, k] * row[ix[j, k]]
+                t[j] = s
         for i in range(out.shape[1]):
             o = out[n, i]
             o[:] = _ZERO
-            for k in range(K):
-                wk = w[i, k]
-                r = src[n, idx[i, k]]
+            for k in range(ky):
+                r, wk = tmp[n, iy[i, k]], wy[i, k]
                 for x in range(o.shape[0]):
                     o[x] += wk * r[x]

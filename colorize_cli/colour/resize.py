@@ -46,14 +46,8 @@ def shrink(L: np.ndarray, shape: tuple[int, int], jit: bool | None = None) -> np
 
 def _compiled(L: np.ndarray, h: int, w: int) -> np.ndarray:
     N, H, W = L.shape
-    if W != w:
-        idx, wt = taps(W, w)
-        tmp = np.empty((N, H, w), np.float32)
-        kernels.resample_x(L, idx, wt, tmp)
-        L = tmp
-    if H != h:
-        idx, wt = taps(H, h)
-        tmp = np.empty((N, h, w), np.float32)
-        kernels.resample_y(L, idx, wt, tmp)
-        L = tmp
-    return L
+    ix, wx = taps(W, w)
+    iy, wy = taps(H, h)
+    tmp, out = np.empty((N, H, w), np.float32), np.empty((N, h, w), np.float32)
+    kernels.shrink(L, ix, wx, iy, wy, tmp, out)
+    return out

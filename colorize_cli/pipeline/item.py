@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from colorize_cli.clock import stage_clock
 from colorize_cli.formats import ALPHA
 from colorize_cli.options import RunOptions
 from colorize_cli.results import ItemResult, error_text
@@ -51,19 +52,20 @@ def photo_work(session, item, options: RunOptions, hints=None) -> tuple:
     from colorize_cli.errors import MediaError
     from colorize_cli.files import fingerprint
 
-    t = time.perf_counter()
-    keep_alpha = output_format(item.output) in ALPHA     # checked before anything is decoded
-    before = fingerprint(item.source)
-    photo = read_photo(item.source, options.max_pixels or MAX_PIXELS, keep_alpha=keep_alpha)
-    if fingerprint(item.source) != before:
-        raise MediaError(f"{item.source}: changed on disk while it was being read")
-    photo.fingerprint = before        # the bytes this photo was decoded from
-    t1 = time.perf_counter()
+    seconds: dict = {}
+    with stage_clock(seconds, "decode"):
+        keep_alpha = output_format(item.output) in ALPHA     # checked before anything is decoded
+        before = fingerprint(item.source)
+        photo = read_photo(item.source, options.max_pixels or MAX_PIXELS, keep_alpha=keep_alpha)
+        if fingerprint(item.source) != before:
+            raise MediaError(f"{item.source}: changed on disk while it was being read")
+        photo.fingerprint = before        # the bytes this photo was decoded from
     parts: dict = {}
-    if hints is not None:
-        hints.check_size(photo.pixels.shape[1], photo.pixels.shape[0])
-    rgb = colorize_rgb(photo.pixels, session.predictor, options.saturation, parts, photo.gray, hints=hints)
-    return photo, rgb, {"decode": t1 - t, "infer": time.perf_counter() - t1, **parts}
+    with stage_clock(seconds, "infer"):
+        if hints is not None:
+            hints.check_size(photo.pixels.shape[1], photo.pixels.shape[0])
+        rgb = colorize_rgb(photo.pixels, session.predictor, options.saturation, parts, photo.gray, hints=hints)
+    return photo, rgb, {**seconds, **parts}
 
 
 def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expect: str | None = None,
@@ -81,13 +83,14 @@ def _photo(session, item, options: RunOptions, res: ItemResult, ahead=None, expe
     if expect and photo.fingerprint != expect:
         raise MediaError(f"{item.source}: changed on disk while it was being colorized; not written "
                          f"(the next run colorizes the new file)")
-    t = time.perf_counter()
-    write_photo(item.output, rgb, photo, options.overwrite)
+    written: dict = {}
+    with stage_clock(written, "encode"):
+        write_photo(item.output, rgb, photo, options.overwrite)
     res.frames = 1
     res.warnings.extend(photo.notes)
     if hints is not None:
         res.warnings.append(f"{hints.describe()} from {hints.source}")
-    res.stage_ms = {**{k: _ms(v) for k, v in seconds.items()}, "encode": _ms(time.perf_counter() - t)}
+    res.stage_ms = {k: _ms(v) for k, v in {**seconds, **written}.items()}
     return earlier
 
 
