@@ -34,10 +34,6 @@ class ModelSpec:
     l_center: float = 50.0        # net input = (L - l_center) / l_scale
     l_scale: float = 50.0
     ab_scale: float = AB_LIMIT
-    loss: str = "mse"             # training: "mse", "l1", or "model" (the net's own .loss, e.g. eccv16)
-    gan: bool = False             # training: a 70x70 PatchGAN + 100 * L1 (pix2pix)
-    pretrain_l1: bool = False     # training, GAN models only: first the generator with L1 alone
-    recipe: dict = field(default_factory=dict)  # training: lr, betas, batch, lr_drop (fraction of steps)
     licence: str = "MIT"
     card: dict = field(default_factory=dict)
 

@@ -28,7 +28,9 @@ def test_one_training_step_with_real_loss(name, tmp_path):
     spec = get_spec(name)
     size = 64 if spec.name != "inception-fusion" else 64
     images = (torch.rand(4, 3, size + 8, size + 8) * 255).to(torch.uint8)
-    stage = "gan" if spec.gan else "auto"
+    from colorize_cli.models.training.recipes import recipe_of
+
+    stage = "gan" if recipe_of(spec).gan else "auto"
     tr = Trainer(spec, images, tmp_path, TrainConfig(steps=1, batch=2, size=size, stage=stage))
     before = [p.detach().clone() for p in tr.model.net.parameters() if p.requires_grad]
     logs = tr.train_step(images[:2, :, :size, :size].float() / 255)
@@ -83,3 +85,14 @@ def test_shipped_weights_match_their_card():
         if spec.has_weights:
             assert spec.card_info()["sha256"] == sha256(spec.weights_path)
             create_model(name)  # loads strictly
+
+
+def test_every_model_has_a_training_recipe_apart_from_its_spec():
+    """How a model trains lives in models/training (RECIPES), not in the spec inference reads."""
+    import dataclasses
+
+    from colorize_cli.models.spec import ModelSpec
+    from colorize_cli.models.training.recipes import RECIPES
+
+    assert set(RECIPES) == set(list_models())
+    assert not {"loss", "gan", "pretrain_l1", "recipe"} & {f.name for f in dataclasses.fields(ModelSpec)}

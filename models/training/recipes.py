@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -35,10 +35,38 @@ class TrainConfig:
     device: str = "cpu"
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How the seed papers train a model (inference never reads this)."""
+    loss: str = "mse"           # "mse", "l1", or "model" (the net's own .loss, e.g. eccv16)
+    gan: bool = False           # a 70x70 PatchGAN + 100 * L1 (pix2pix)
+    pretrain_l1: bool = False   # GAN models only: first the generator with L1 alone
+    params: dict = field(default_factory=dict)   # lr, betas, batch, lr_drop (fraction of steps)
+
+
+_PIX2PIX = Recipe("l1", gan=True)
+RECIPES = {
+    "lite-unet": Recipe("l1"), "lite-unet-lite1": Recipe("l1"), "lite-unet-lite2": Recipe("l1"),
+    "baseline-cnn": Recipe("mse", params={"lr": 1e-3, "batch": 32, "lr_drop": 2 / 3}),
+    "conv11": Recipe("l1"),
+    "pix2pix-mobilenet": _PIX2PIX, "pix2pix-mobilenet-rgb": _PIX2PIX,
+    "pix2pix-densenet": _PIX2PIX, "pix2pix-densenet-rgb": _PIX2PIX,
+    "resnet18-unet": Recipe("l1", gan=True, pretrain_l1=True),
+    "densenet-regression": Recipe("mse"),
+    "eccv16": Recipe("model", params={"lr": 3e-5, "betas": (0.9, 0.99), "batch": 32}),
+    "inception-fusion": Recipe("mse"),
+}
+
+
+def recipe_of(spec: ModelSpec) -> Recipe:
+    return RECIPES[spec.name]
+
+
 def recipe(spec: ModelSpec, cfg: TrainConfig) -> dict:
-    base = {"lr": 2e-4, "betas": (0.5, 0.999), "batch": 16} if spec.gan else \
+    r = recipe_of(spec)
+    base = {"lr": 2e-4, "betas": (0.5, 0.999), "batch": 16} if r.gan else \
            {"lr": 1e-3, "betas": (0.9, 0.999), "batch": 32}
-    base.update(spec.recipe)
+    base.update(r.params)
     if cfg.batch:
         base["batch"] = cfg.batch
     if cfg.lr:
@@ -56,9 +84,10 @@ def target_of(model: ABPredictor, rgb: torch.Tensor):
 
 
 def regression_loss(model: ABPredictor, out: torch.Tensor, target: torch.Tensor, lab: torch.Tensor):
-    if model.spec.loss == "model":
+    loss = recipe_of(model.spec).loss
+    if loss == "model":
         return model.net.loss(out, lab[:, 1:])
-    if model.spec.loss == "l1":
+    if loss == "l1":
         return F.l1_loss(out.float(), target)
     return F.mse_loss(out.float(), target)
 
@@ -77,8 +106,8 @@ class Trainer:
         self.model = create_model(spec.name, weights=init).to(self.dev).train()
         self.stage = cfg.stage
         if self.stage == "auto":
-            self.stage = "gan" if spec.gan and not spec.pretrain_l1 else \
-                ("pretrain" if spec.pretrain_l1 else "regress")
+            r = recipe_of(spec)
+            self.stage = "gan" if r.gan and not r.pretrain_l1 else ("pretrain" if r.pretrain_l1 else "regress")
         pad = self.size * 9 // 8
         images = data if isinstance(data, torch.Tensor) else load_dataset(data, pad)
         self.images = images.to(self.dev)
