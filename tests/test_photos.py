@@ -121,7 +121,7 @@ def test_grey_photos_take_l_from_one_table_with_the_same_values():
 
 
 
-def test_chroma_limit_table_is_built_once_when_photos_start_together(monkeypatch):
+def test_chroma_limit_table_is_built_once_when_photos_start_together(monkeypatch, tmp_path):
     """Photos computed ahead start in threads at once: the gamut table (~0.7 s to build) must be
     built once, the other threads waiting for it, not once per thread."""
     import threading
@@ -136,6 +136,7 @@ def test_chroma_limit_table_is_built_once_when_photos_start_together(monkeypatch
         threading.Event().wait(0.2)      # widen the window in which a second thread could start a build
         return real()
 
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path))      # an empty cache: the table is built
     monkeypatch.setattr(chroma, "_CMAX", None)
     monkeypatch.setattr(chroma, "_build_chroma_limit_table", slow_build)
     tables = []
@@ -145,3 +146,7 @@ def test_chroma_limit_table_is_built_once_when_photos_start_together(monkeypatch
     for t in threads:
         t.join()
     assert len(builds) == 1 and len(tables) == 3 and all(t is tables[0] for t in tables)
+    # the next process finds it in the cache folder: not built again, the same table
+    monkeypatch.setattr(chroma, "_CMAX", None)
+    again = chroma.chroma_limit_table()
+    assert len(builds) == 1 and np.array_equal(again, tables[0])
