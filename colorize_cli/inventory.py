@@ -148,24 +148,35 @@ def threads() -> dict:
                      "on one thread")}
 
 
+def _tensorrt_module():
+    """colorize_cli.engines.tensorrt (it needs torch: on the plain install, exit 3 with the line)."""
+    try:
+        from colorize_cli.engines import tensorrt
+    except ImportError:
+        from colorize_cli.errors import MissingExtraError
+
+        raise MissingExtraError("TensorRT engines need torch and TensorRT: "
+                                "pip install 'colorize-archive[tensorrt]'") from None
+    return tensorrt
+
+
 def engine_plans() -> tuple[str, list[dict]]:
     """(cache folder, the cached TensorRT plans' headers)."""
-    from colorize_cli.engines.tensorrt import cache_dir, list_plans
-
-    return str(cache_dir()), list_plans()
+    trt = _tensorrt_module()
+    return str(trt.cache_dir()), trt.list_plans()
 
 
 def clear_engine_plans() -> int:
-    from colorize_cli.engines.tensorrt import clear_plans
-
-    return clear_plans()
+    return _tensorrt_module().clear_plans()
 
 
 def build_engine(options: ModelOptions) -> list[str]:
     """Build (or find) the TensorRT plan `colorize run` with the same options looks for."""
     from colorize_cli.engines import select_engine
-    from colorize_cli.models import create_model
     from colorize_cli.pipeline.session import resolve_model
+
+    _tensorrt_module()
+    from colorize_cli.models import create_model
 
     cls, _ = select_engine("tensorrt")  # exit 3 with the reason when unavailable
     net = create_model(resolve_model(options.model, options.weights_file), weights=options.weights_file or "default")

@@ -43,12 +43,19 @@ def test_a_photo_and_a_film_colorize_where_torch_cannot_be_imported(tmp_path):
     assert all(np.array_equal(y_plane(a), y_plane(b)) for a, b in zip(frames, video_frames(clip)))
 
 
-def test_a_torch_engine_without_torch_exits_3_with_the_install_line(tmp_path):
+def test_without_torch_the_torch_commands_exit_3_with_the_install_line_and_the_rest_work(tmp_path):
     from PIL import Image
 
     Image.fromarray(np.zeros((16, 16), np.uint8)).save(tmp_path / "g.png")
     r = run_without_torch("run", "g.png", "-o", "o.png", "--engine", "cuda", cwd=tmp_path)
     assert r.returncode == 3 and "pip install 'colorize-archive[gpu]'" in r.stderr
+    e = run_without_torch("eval", str(tmp_path), cwd=tmp_path)
+    assert e.returncode == 3 and "pip install 'colorize-archive[gpu]'" in e.stderr and "Traceback" not in e.stderr
+    for args in (("engines", "list"), ("engines", "build")):
+        t = run_without_torch(*args, cwd=tmp_path)
+        assert t.returncode == 3 and "colorize-archive[tensorrt]" in t.stderr and "Traceback" not in t.stderr
+    m = run_without_torch("models", cwd=tmp_path)
+    assert m.returncode == 0 and "lite-unet (default)" in m.stdout and "eccv16" in m.stdout, m.stderr
     d = run_without_torch("doctor", "--json", cwd=tmp_path)
     assert d.returncode == 0, d.stderr
     info = json.loads(d.stdout)

@@ -26,9 +26,16 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, hint_count
     """MSE/PSNR/SSIM/CF/ΔCF/CIEDE2000/AuC and timing for each model and the gray baseline.
 
     With --video: PSNR, ΔCF, warp error and CDC per clip for per-frame output, ema and flow.
+    Needs torch (the metrics are torch maths): the [gpu] extra.
     """
     from colorize_cli.api import Colorizer
-    from colorize_cli.errors import UsageError
+    from colorize_cli.errors import MissingExtraError, UsageError
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("colorize eval computes its metrics with torch: "
+                                "pip install 'colorize-archive[gpu]'") from None
 
     engine = engine or "auto"
     if videos:

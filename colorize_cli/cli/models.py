@@ -29,7 +29,8 @@ def models_cmd(as_json, wide):
     for r in rows:
         name = r["name"] + (" (default)" if r["default"] else "")
         weights = f"weights {r['weights_mb']} MB" if r["weights"] else "no weights"
-        click.echo(f"{name:<{name_w}}  {r['parameters'] / 1e6:5.2f}M params  {r['render_size']:>4} px  {weights}")
+        params = f"{r['parameters'] / 1e6:5.2f}M" if r["parameters"] is not None else "    ?"   # no card, no torch
+        click.echo(f"{name:<{name_w}}  {params} params  {r['render_size']:>4} px  {weights}")
         click.echo(textwrap.fill(r["description"], width, initial_indent="    ", subsequent_indent="    "))
     return 0
 
@@ -44,7 +45,7 @@ def _table(rows) -> int:
                   Column("weights", no_wrap=True))
     for r in rows:
         table.add_row(r["name"] + (" (default)" if r["default"] else ""), r["description"],
-                      f"{r['parameters'] / 1e6:.2f}M", f"{r['render_size']} px",
+                      f"{r['parameters'] / 1e6:.2f}M" if r["parameters"] is not None else "?", f"{r['render_size']} px",
                       f"yes, {r['weights_mb']} MB" if r["weights"] else "no")
     Console(highlight=False).print(table)
     return 0
