@@ -21,7 +21,7 @@ def plot(rows: list[dict], path: Path) -> None:
     d = ImageDraw.Draw(img)
     xs = [float(r["train_hours"]) for r in rows] or [0.0]
     x1 = max(max(xs), 1e-3) * 1.05
-    panels = [("gain_db", "PSNR gain over gray (dB)", (30, 90, 200)), ("dcf", "per-image ΔCF", (200, 60, 40)),
+    panels = [("gain_db", "PSNR gain over gray (dB)", (30, 90, 200)), ("dcf", "per-image delta CF (|CF - true CF|)", (200, 60, 40)),
               ("ciede2000", "CIEDE2000", (40, 150, 60))]
     ph = (H - 2 * pad) // 3
     for k, (key, label, colour) in enumerate(panels):
