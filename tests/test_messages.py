@@ -42,8 +42,11 @@ def test_without_a_terminal_each_finished_item_is_a_line(tmp_path, cli, random_w
 
 
 def test_photos_computed_ahead_report_their_real_time(tmp_path, random_weights, monkeypatch):
-    """The look-ahead's decode and colour seconds count in the item's time. No clock is read here:
-    the photo work reports fixed stage seconds, and the item's seconds must include them."""
+    """The look-ahead's decode and colour seconds count in the item's time. No clock is read: the
+    photo work reports fixed stage seconds, the item's own clock is stopped, so an item computed
+    ahead reports exactly those seconds (without the fix it reported none of them)."""
+    import types
+
     from colorize_cli.api import Colorizer, RunOptions
     from colorize_cli.pipeline import item as item_module
 
@@ -55,10 +58,12 @@ def test_photos_computed_ahead_report_their_real_time(tmp_path, random_weights, 
         return photo, rgb, {"decode": 5.0, "infer": 7.0}          # as if they took 12 s ahead
 
     monkeypatch.setattr(item_module, "photo_work", fixed)
+    monkeypatch.setattr(item_module, "time", types.SimpleNamespace(perf_counter=lambda: 0.0))   # a stopped clock
     cz = Colorizer(weights=str(random_weights), engine="cpu", threads=2)
     res = list(cz.run([src], tmp_path / "out", RunOptions(photos_ahead=2)))
     ahead = [r for r in res if r.source.endswith(("p1.png", "p2.png", "p3.png"))]   # p0 is done in turn
-    assert ahead and all(r.seconds >= 12.0 for r in ahead), [(r.source, r.seconds) for r in res]
+    expected = 5.0 + 7.0      # the injected stage seconds, nothing measured
+    assert ahead and all(r.seconds == expected for r in ahead), [(r.source, r.seconds) for r in res]
 
 
 def test_no_x265_chatter_from_the_encoder_probe(tmp_path):
