@@ -1,5 +1,5 @@
-"""Small file helpers every layer may use: one sha256 of a file, the cache folder, the check
-that an input is a regular file."""
+"""Small file helpers every layer may use: one sha256 of a file, the cache folder and its
+whole-or-nothing writes, the check that an input is a regular file."""
 from __future__ import annotations
 
 import errno
@@ -42,6 +42,23 @@ def cache_root() -> Path:
     if root:
         return Path(root)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "colorize"
+
+
+def write_cache(path: Path, data: bytes) -> bool:
+    """Write a cache file whole (a temporary file + rename) or not at all: a read-only or full
+    cache folder costs the cache, never the run. Returns whether it was written."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False
 
 
 def as_path(value, what: str = "a path") -> Path:

@@ -38,7 +38,7 @@ def parameter_counts(names: list[str]) -> dict[str, int]:
     import hashlib
     import json
 
-    from colorize_cli.files import cache_root
+    from colorize_cli.files import cache_root, write_cache
     from colorize_cli.models import get_spec
     from colorize_cli.models.spec import WEIGHTS_DIR
 
@@ -63,13 +63,7 @@ def parameter_counts(names: list[str]) -> dict[str, int]:
         with torch.device("meta"):
             counts[name] = sum(p.numel() for p in get_spec(name).build().parameters())
     if missing:
-        try:   # a cache: written whole (temporary file + rename) or not at all
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": key, "counts": counts}))
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        write_cache(path, json.dumps({"key": key, "counts": counts}).encode())
     return counts
 
 

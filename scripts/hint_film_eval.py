@@ -21,6 +21,7 @@ import torch
 
 from colorize_cli.api import Colorizer, RunOptions
 from colorize_cli.colorspace import rgb_to_lab
+from colorize_cli.io.video import encode_frames
 from colorize_cli.pipeline.film_hints import _frames, _is_cut
 
 
@@ -32,19 +33,13 @@ def gray_copy(src: Path, dst: Path, frames: int, width: int) -> list[np.ndarray]
         h = round(vin.height * width / vin.width / 2) * 2
         v = out.add_stream("ffv1", rate=vin.average_rate or 25)
         v.width, v.height, v.pix_fmt = width, h, "yuv420p"
-        for i, frame in enumerate(inp.decode(vin)):
-            if i >= frames:
-                break
+        def gray(frame):
             f = frame.reformat(width=width, height=h, format="yuv420p")
             truth.append(f.to_ndarray(format="rgb24"))
             a = f.to_ndarray()
             a[h:] = 128
-            g = av.VideoFrame.from_ndarray(a, format="yuv420p")
-            g.pts = i
-            for p in v.encode(g):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
+            return av.VideoFrame.from_ndarray(a, format="yuv420p")
+        encode_frames(out, v, (gray(f) for f, _ in zip(inp.decode(vin), range(frames))))
     return truth
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from colorize_cli.io.video import encode_frames
+
 
 def colourful_frame(i: int, w: int, h: int) -> np.ndarray:
     """Moving colour bars and a gradient: real chroma and motion."""
@@ -86,18 +88,11 @@ def grayscale_copy(src: Path, dst: Path, max_frames: int = 30, width: int | None
             w, h = width, round(vin.height * width / vin.width / 2) * 2
         v.width, v.height, v.pix_fmt = w, h, "yuv420p"
         v.options = {"preset": "ultrafast", "crf": "18"}
-        for i, frame in enumerate(inp.decode(vin)):
-            if i >= max_frames:
-                break
-            f = frame.reformat(width=w, height=h, format="yuv420p")
-            a = f.to_ndarray()
+        def gray(frame):
+            a = frame.reformat(width=w, height=h, format="yuv420p").to_ndarray()
             a[h:] = 128
-            g = av.VideoFrame.from_ndarray(a, format="yuv420p")
-            g.pts = i
-            for p in v.encode(g):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
+            return av.VideoFrame.from_ndarray(a, format="yuv420p")
+        encode_frames(out, v, (gray(f) for f, _ in zip(inp.decode(vin), range(max_frames))))
     return dst
 
 

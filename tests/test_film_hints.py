@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from colorize_cli.colorspace import rgb_to_lab
+from colorize_cli.io.video import encode_frames
 
 
 def _scene_film(path, n=40, cut=30, w=192, h=128):
@@ -16,20 +17,15 @@ def _scene_film(path, n=40, cut=30, w=192, h=128):
     with av.open(str(path), "w") as out:
         v = out.add_stream("libx264", rate=24, options={"crf": "10", "preset": "ultrafast", "g": "48"})
         v.width, v.height, v.pix_fmt = w, h, "yuv420p"
-        for i in range(n):
+        def frame(i):
             if i < cut:
                 img = np.full((h, w), 25, np.uint8)
-                x0 = 20 + 2 * i
-                img[44:84, x0:x0 + 40] = tex
+                img[44:84, 20 + 2 * i:60 + 2 * i] = tex
             else:
                 img = np.full((h, w), 215, np.uint8)
                 img[10:50, 120:160] = tex
-            f = av.VideoFrame.from_ndarray(np.repeat(img[..., None], 3, -1), format="rgb24")
-            f.pts = i
-            for p in v.encode(f):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
+            return av.VideoFrame.from_ndarray(np.repeat(img[..., None], 3, -1), format="rgb24")
+        encode_frames(out, v, (frame(i) for i in range(n)))
     return path
 
 

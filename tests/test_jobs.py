@@ -291,6 +291,30 @@ def test_photos_computed_ahead_are_written_in_order_and_equal_to_one_at_a_time(t
     assert threads_seen[1] == threads_seen[2] == ["MainThread"] * 7            # one thread, or 0 ahead
 
 
+def _grey_photos(folder, n: int):
+    folder.mkdir()
+    for i in range(n):
+        Image.fromarray(np.full((48, 64), 40, np.uint8)).save(folder / f"p{i}.png")
+    return folder
+
+
+def _replace_after_read(monkeypatch, item_module, name: str, ahead_only=lambda: True) -> list:
+    """photo_work spied: the first time `name` has been read (where ahead_only() holds), the file
+    is replaced by a brighter one. Returns the list that records the replacement."""
+    work = item_module.photo_work
+    replaced = []
+
+    def spy(session, item, options, *more):
+        out = work(session, item, options, *more)
+        if item.source.name == name and ahead_only() and not replaced:
+            Image.fromarray(np.full((48, 64), 210, np.uint8)).save(item.source)   # replaced after the read
+            replaced.append(True)
+        return out
+
+    monkeypatch.setattr(item_module, "photo_work", spy)
+    return replaced
+
+
 def test_a_photo_replaced_after_the_look_ahead_read_it_is_colorized_from_the_new_file(tmp_path, monkeypatch):
     """Issue #23 item 3: the look-ahead decoded the old file, the runner admitted the new one; the
     output must be the new file's and the manifest must never call the old content done."""
@@ -303,21 +327,9 @@ def test_a_photo_replaced_after_the_look_ahead_read_it_is_colorized_from_the_new
     from colorize_cli.pipeline import item as item_module
     import torch
 
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(4):
-        Image.fromarray(np.full((48, 64), 40, np.uint8)).save(src / f"p{i}.png")
-    work = item_module.photo_work
-    replaced = []
-
-    def spy(session, item, options, *more):
-        out = work(session, item, options, *more)
-        if item.source.name == "p2.png" and threading.current_thread().name.startswith("photo") and not replaced:
-            Image.fromarray(np.full((48, 64), 210, np.uint8)).save(item.source)   # replaced after the read
-            replaced.append(True)
-        return out
-
-    monkeypatch.setattr(item_module, "photo_work", spy)
+    src = _grey_photos(tmp_path / "in", 4)
+    replaced = _replace_after_read(monkeypatch, item_module, "p2.png",
+                                   ahead_only=lambda: threading.current_thread().name.startswith("photo"))
     cz = Colorizer("baseline-cnn", "cpu", batch_size=1, threads=2)
     results = list(cz.run([src], tmp_path / "out", RunOptions(photos_ahead=2)))
     assert replaced, "the look-ahead never read p2 (nothing tested)"
@@ -345,21 +357,8 @@ def test_a_photo_replaced_while_it_is_colorized_is_not_published(tmp_path, monke
     from colorize_cli.api import Colorizer, RunOptions
     from colorize_cli.pipeline import item as item_module
 
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(2):
-        Image.fromarray(np.full((48, 64), 40, np.uint8)).save(src / f"p{i}.png")
-    work = item_module.photo_work
-    replaced = []
-
-    def spy(session, item, options, *more):
-        out = work(session, item, options, *more)
-        if item.source.name == "p1.png" and not replaced:
-            Image.fromarray(np.full((48, 64), 210, np.uint8)).save(item.source)
-            replaced.append(True)
-        return out
-
-    monkeypatch.setattr(item_module, "photo_work", spy)
+    src = _grey_photos(tmp_path / "in", 2)
+    replaced = _replace_after_read(monkeypatch, item_module, "p1.png")
     cz = Colorizer("baseline-cnn", "cpu", batch_size=1, threads=1)
     by = {Path(r.source).name: r for r in cz.run([src], tmp_path / "out", RunOptions(photos_ahead=0))}
     assert by["p0.png"].status == "done"

@@ -33,9 +33,9 @@ def chroma_limit_table() -> np.ndarray:
 
 
 def _cached_table() -> np.ndarray:
-    import os
+    import io
 
-    from colorize_cli.files import cache_root
+    from colorize_cli.files import cache_root, write_cache
 
     path = cache_root() / "tables" / f"chroma-limit-L{L_STEPS}-H{HUE_STEP:g}-v1.npy"
     try:
@@ -45,13 +45,9 @@ def _cached_table() -> np.ndarray:
     except (OSError, ValueError):
         pass
     table = _build_chroma_limit_table()
-    try:   # a cache: written whole (temporary file + rename) or not at all
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
-        np.save(tmp, table)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    buf = io.BytesIO()
+    np.save(buf, table)
+    write_cache(path, buf.getvalue())
     return table
 
 

@@ -235,6 +235,19 @@ class VideoSource:
             raise MediaError(f"{self.path}: decoding failed after {self.decoded} frames ({_reason(e)})") from None
 
 
+def encode_frames(container, stream, frames) -> int:
+    """Encode `frames` (VideoFrames, in order; pts 0, 1, 2, ...) into `stream` of `container`, then
+    flush the encoder. For clips made on the fly (benchmarks, tests, scripts). Returns the count."""
+    n = 0
+    for n, frame in enumerate(frames, 1):
+        frame.pts = n - 1
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+    return n
+
+
 _CONTAINER_CHECKS: dict = {}
 
 

@@ -4,9 +4,8 @@ one frame each)."""
 from __future__ import annotations
 
 import json
-import os
 
-from colorize_cli.files import cache_root
+from colorize_cli.files import cache_root, write_cache
 
 
 def _path():
@@ -32,14 +31,7 @@ def record(model: str, engine: str, frames: int, seconds: float) -> None:
         k = 10_000 / f
         f, s = int(f * k), s * k
     data[key] = {"frames": f, "seconds": round(s, 3)}
-    try:
-        path = _path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".speed.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1))
-        os.replace(tmp, path)
-    except OSError:
-        pass     # a read-only cache costs the estimate, never the run
+    write_cache(_path(), json.dumps(data, indent=1).encode())   # a read-only cache costs the estimate
 
 
 def fps(model: str, engine: str) -> float | None:

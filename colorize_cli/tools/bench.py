@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import copy
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -193,6 +193,8 @@ def hints_cost(model_name: str, engine_name: str, counts=(0, 2, 20), size=(1152,
 
 def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int = 25) -> Path:
     """A gray clip with moving texture (enough detail that the encoder does real work)."""
+    from colorize_cli.io.video import encode_frames
+
     rng = np.random.default_rng(0)
     base = rng.integers(0, 255, (height // 8 + 1, width // 8 + 1), dtype=np.uint8)
     base = np.kron(base, np.ones((8, 8), np.uint8))
@@ -200,17 +202,14 @@ def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int =
         v = out.add_stream("libx264", rate=rate)
         v.width, v.height, v.pix_fmt = width, height, "yuv420p"
         v.options = {"preset": "veryfast", "crf": "18"}
-        for i in range(frames):
+        ramp = (np.arange(width)[None, :] * 200 // width).astype(np.uint8)
+
+        def frame(i):
             y = np.roll(base, (i * 3, i * 5), (0, 1))[:height, :width]
-            ramp = (np.arange(width)[None, :] * 200 // width).astype(np.uint8)
             y = ((y.astype(np.uint16) + ramp) // 2).astype(np.uint8)
-            f = av.VideoFrame.from_ndarray(np.concatenate([y, np.full((height // 2, width), 128, np.uint8)]),
-                                           format="yuv420p")
-            f.pts = i
-            for p in v.encode(f):
-                out.mux(p)
-        for p in v.encode():
-            out.mux(p)
+            return av.VideoFrame.from_ndarray(np.concatenate([y, np.full((height // 2, width), 128, np.uint8)]),
+                                              format="yuv420p")
+        encode_frames(out, v, (frame(i) for i in range(frames)))
     return path
 
 
