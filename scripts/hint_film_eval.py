@@ -22,7 +22,7 @@ import torch
 from colorize_cli.api import Colorizer, RunOptions
 from colorize_cli.colorspace import rgb_to_lab
 from colorize_cli.io.video import encode_frames
-from colorize_cli.pipeline.film_hints import _frames, _is_cut
+from colorize_cli.pipeline.film_hints import _frames, is_cut
 
 
 def gray_copy(src: Path, dst: Path, frames: int, width: int) -> list[np.ndarray]:
@@ -74,7 +74,7 @@ def main() -> None:
             truth = gray_copy(clip, gray, args.frames, args.width)
             shots, prev = [], None
             for n, (_, _, small, _, _) in enumerate(_frames(gray)):
-                if _is_cut(prev, small):
+                if is_cut(prev, small):
                     shots.append([])
                 shots[-1].append(n)
                 prev = small

@@ -21,7 +21,7 @@ LAYERS = [
     ("pipeline", ["colorize_cli.pipeline"]),
     ("jobs", ["colorize_cli.jobs"]),
     ("api", ["colorize_cli.api", "colorize_cli.inventory"]),
-    ("tools", ["colorize_cli.tools"]),
+    ("tools", ["colorize_cli.tools", "colorize_cli.editor"]),
     ("cli", ["colorize_cli.cli", "colorize_cli.__main__"]),
 ]
 
@@ -88,7 +88,7 @@ def test_no_import_points_up_the_layers():
 
 
 CLI_MAY_IMPORT = ("colorize_cli.api", "colorize_cli.inventory", "colorize_cli.options", "colorize_cli.errors",
-                  "colorize_cli.version", "colorize_cli.cli", "colorize_cli.tools")
+                  "colorize_cli.version", "colorize_cli.cli", "colorize_cli.tools", "colorize_cli.editor.app")
 
 
 def test_the_cli_only_calls_the_facade():

@@ -14,7 +14,7 @@ from .group import cli
 
 
 def _register() -> None:
-    from . import bench, doctor, engines, evaluate, models, preview, run, status  # noqa: F401
+    from . import bench, doctor, edit, engines, evaluate, models, preview, run, status  # noqa: F401
 
 
 def _interrupt(signum, frame):

@@ -40,12 +40,14 @@ def plan_hints(items: list, hints: str | None, root: Path | None) -> dict:
         if path is None:
             continue
         h = load_hints(path)
-        _check(h, it)
+        check_item_hints(h, it)
         found[it.source] = h
     return found
 
 
-def _check(h: Hints, item) -> None:
+def check_item_hints(h: Hints, item) -> None:
+    """A hint file fits its item: the right form for a photo or a film, points inside the
+    picture, frames within the film (UsageError naming the file)."""
     if item.kind == "image":
         if h.frames:
             raise UsageError(f"{h.source}: \"frames\" hints are for films; {item.source} is a photo")

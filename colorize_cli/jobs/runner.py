@@ -75,18 +75,7 @@ class Plan:
 def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=False,
               use_manifest=True, reset_manifest=False, dry=False, codec=None, hints=None,
               segmented=False) -> Plan:
-    from colorize_cli.files import as_path, as_paths
-
-    inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
-    out_is_folder = out is not None and os.fsdecode(os.fspath(out)).endswith(("/", os.sep)) \
-        if isinstance(out, (str, bytes, os.PathLike)) else False     # `-o name.2/` is a folder
-    out = as_path(out, "the output") if out is not None else None
-    _check_inputs(inputs, out)
-    notes: list = []
-    items = discover(inputs, out, output_ext=output_ext, out_is_folder=out_is_folder, notes=notes)
-    if not items:
-        why = f" ({'; '.join(notes)})" if notes else ""
-        raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)) + why)
+    inputs, out, out_is_folder, items, notes = _targets(inputs, out, output_ext)
     check_format(items, output_ext)
     check_outputs(items, codec, segmented)
     root = job_root(inputs, out, out_is_folder) if use_manifest else None
@@ -108,6 +97,32 @@ def make_plan(inputs, out=None, output_ext=None, overwrite=False, skip_existing=
             lock.release()
         raise
     return Plan(items, root, manifest, conflicts, lock, item_hints, notes)
+
+
+def _targets(inputs, out, output_ext):
+    """(inputs, out, out_is_folder, items, notes): what the inputs hold and where each goes."""
+    from colorize_cli.files import as_path, as_paths
+
+    inputs = expand_inputs(as_paths(inputs))   # one path is one input, not a sequence of characters
+    out_is_folder = out is not None and os.fsdecode(os.fspath(out)).endswith(("/", os.sep)) \
+        if isinstance(out, (str, bytes, os.PathLike)) else False     # `-o name.2/` is a folder
+    out = as_path(out, "the output") if out is not None else None
+    _check_inputs(inputs, out)
+    notes: list = []
+    items = discover(inputs, out, output_ext=output_ext, out_is_folder=out_is_folder, notes=notes)
+    if not items:
+        why = f" ({'; '.join(notes)})" if notes else ""
+        raise UsageError("no photos or videos found in " + ", ".join(map(str, inputs)) + why)
+    return inputs, out, out_is_folder, items, notes
+
+
+def hint_targets(inputs, out=None) -> tuple[list[WorkItem], Path | None]:
+    """The items `colorize run INPUTS [-o OUT]` makes, and the folder their outputs' relative paths
+    are taken from for `--hints DIR` (None: the output's name alone): the hint editor writes the
+    very files such a run reads."""
+    inputs, out, out_is_folder, items, _ = _targets(inputs, out, None)
+    root = job_root(inputs, out, out_is_folder)
+    return items, root if root is not None else (out if out_is_folder else None)
 
 
 def _check_inputs(inputs: list, out: Path | None) -> None:

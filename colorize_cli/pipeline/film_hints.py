@@ -22,22 +22,27 @@ TRACK_SIZE = 240
 FB_TOL = 1.5          # pixels at the tracking size
 
 
-def _frames(path: Path):
-    """(pts, time, gray uint8 at the tracking size, full width, full height) per frame, in order."""
+def tracking_frame(gray: np.ndarray) -> np.ndarray:
+    """A decoded frame's gray plane (H, W) uint8 at the tracking size (short side TRACK_SIZE)."""
     import cv2
 
+    H, W = gray.shape
+    k = min(1.0, TRACK_SIZE / min(H, W))
+    return cv2.resize(gray, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA)
+
+
+def _frames(path: Path):
+    """(pts, time, gray uint8 at the tracking size, full width, full height) per frame, in order."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
         for f in c.decode(s):
             g = f.to_ndarray(format="gray")
             H, W = g.shape
-            k = min(1.0, TRACK_SIZE / min(H, W))
-            small = cv2.resize(g, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA)
-            yield f.pts, (float(f.time) if f.time is not None else None), small, W, H
+            yield f.pts, (float(f.time) if f.time is not None else None), tracking_frame(g), W, H
 
 
-def _is_cut(prev: np.ndarray | None, cur: np.ndarray) -> bool:
+def is_cut(prev: np.ndarray | None, cur: np.ndarray) -> bool:
     """The smoother's cut rule (pipeline.temporal.histograms_cut) on gray uint8 frames."""
     from colorize_cli.pipeline.temporal import histograms_cut, luma_histogram
 
@@ -93,9 +98,16 @@ def _track_film(path: Path, hints: Hints) -> dict[int, list[Point]]:
     shots, size = _shots(path)
     if size is None:
         return {}
+    return follow_hints(shots, size, hints, lambda order, needed: _keep_pixels(path, shots, order, needed))
+
+
+def follow_hints(shots: list, size: tuple, hints: Hints, keep_pixels) -> dict[int, list[Point]]:
+    """pts -> points, for shots of (pts, time, None) entries: keep_pixels(order, needed shots)
+    fills in the tracking-size frames of the shots that hold a hint (the hint editor keeps its
+    own copy of them and passes its own)."""
     order = [(si, fi) for si, shot in enumerate(shots) for fi in range(len(shot))]
     placed = [(*_place(key, shots, order, hints), points) for key, points in hints.frames.items()]
-    _keep_pixels(path, shots, order, {si for si, _, _ in placed})
+    keep_pixels(order, {si for si, _, _ in placed})
     result: dict[int, list[Point]] = {}
     for si, fi, points in placed:
         _follow(shots[si], fi, points, size, result)
@@ -109,7 +121,7 @@ def _shots(path: Path) -> tuple[list[list], tuple | None]:
     try:
         for pts, t, small, W, H in _frames(path):
             size = (W, H)
-            if _is_cut(prev, small):
+            if is_cut(prev, small):
                 shots.append([])
             shots[-1].append((pts, t, None))
             prev = small
