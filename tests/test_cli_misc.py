@@ -121,6 +121,9 @@ def test_bench_reports_every_column_side_by_side(cli):
     p = report["photos"]
     assert p["photos"] == 2 and p["per_photo_vs_decode_network_encode"] > 0 and p["busy_vs_idle"] > 0
     assert p["serial_vs_decode_network_encode"] > 0 and p["serial_photos_per_s"] > 0
+    ed = report["editor"]     # the editor's change, timed through its own HTTP server
+    assert ed["photo"] == "1152x864" and ed["preview"] == "1024x768" and ed["ms_per_change"] > 0
+    assert abs(ed["change_vs_target_0_5s"] - ed["ms_per_change"] / 500) <= 0.006
 
 
 def test_bench_transcode_only_gives_the_encoder_the_job_a_film_gives_it(tmp_path, random_weights):

@@ -97,3 +97,29 @@ def test_the_torch_free_shrink_is_torchs_antialiased_bilinear(jit):
         ref = torch.nn.functional.interpolate(torch.from_numpy(L)[:, None], size=(h, w), mode="bilinear",
                                               align_corners=False, antialias=True)[:, 0].numpy()
         assert np.abs(shrink(L, (h, w), jit=jit) - ref).max() < 2e-3
+
+
+EDITOR_NO_TORCH = """
+import json, sys, threading, urllib.request
+sys.modules["torch"] = None
+from colorize_cli.editor.app import open_editor
+from colorize_cli.options import ModelOptions
+server = open_editor([sys.argv[1]], hints=sys.argv[2], options=ModelOptions(engine="cpu"))
+threading.Thread(target=server.serve_forever, daemon=True).start()
+req = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/items/0/render",
+                             json.dumps({"points": [[10, 10, "#c03020"]]}).encode(), {"X-Colorize-Token": server.token})
+body = json.loads(urllib.request.urlopen(req).read())
+server.shutdown(); server.close()
+assert body["image"].startswith("data:image/jpeg;base64,")
+assert "torch" not in sys.modules or sys.modules["torch"] is None
+print("ok")
+"""
+
+
+def test_the_hint_editor_renders_where_torch_cannot_be_imported(tmp_path):
+    from PIL import Image
+
+    Image.fromarray((np.random.default_rng(1).random((60, 80)) * 255).astype(np.uint8), "L").save(tmp_path / "g.png")
+    r = subprocess.run([sys.executable, "-c", EDITOR_NO_TORCH, str(tmp_path / "g.png"), str(tmp_path / "h")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

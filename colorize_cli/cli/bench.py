@@ -42,7 +42,7 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
                                 "pip install 'colorize-archive[gpu]'") from None
 
     from colorize_cli.api import ModelOptions, resolve_model
-    from colorize_cli.tools.bench import chroma_path, end_to_end, hints_cost, inference, photos, smoothing
+    from colorize_cli.tools.bench import chroma_path, editor_change, end_to_end, hints_cost, inference, photos, smoothing
     from colorize_cli.tools.bench import startup as startup_times
 
     o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
@@ -83,6 +83,8 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
         report["photos"] = photos(model, engine, n_photos)
         err_console.print("colour hints: a 1 MP photo with 0, 2 and 20 points ...")
         report["hints"] = hints_cost(model, engine)
+        err_console.print("hint editor: time per change on a 1 MP photo ...")
+        report["editor"] = editor_change(model, engine)
     for v in videos:
         err_console.print(f"end-to-end {v} ...")
         report["end_to_end"] += end_to_end(model, engine, 0, 0, 0, crf, preset, batch_size, video=v,
@@ -110,6 +112,11 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
         hc = report["hints"]
         click.echo(f"colour hints on a {hc['photo']} photo: " + ", ".join(
             f"{k} points {ms} ms ({hc['ratio'][k]}x)" for k, ms in hc["ms"].items()))
+    if "editor" in report:
+        ed = report["editor"]
+        click.echo(f"hint editor (colorize edit) on a {ed['photo']} photo, preview {ed['preview']}, "
+                   f"{ed['points']} points: {ed['ms_per_change']} ms per change (HTTP render), automatic "
+                   f"preview {ed['automatic_preview_ms']} ms")
     for c in report["chroma_path"]:
         more = f", {c['chroma_ms_all_cores']} on {c['cores']} threads" if "chroma_ms_all_cores" in c else ""
         click.echo(f"chroma path alone at {c['clip_height']}p (Y' -> L, L at the 4:2:0 sites, network input, "
@@ -140,6 +147,10 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
         click.echo(f"  photos: per-photo / (decode + network + encode one at a time) = "
                    f"{p['per_photo_vs_decode_network_encode']} (one at a time: "
                    f"{p['serial_vs_decode_network_encode']}); busy / idle = {p['busy_vs_idle']}")
+    if "editor" in report:
+        ed = report["editor"]
+        click.echo(f"  hint editor: per change / automatic preview = {ed['change_vs_automatic']}; "
+                   f"per change / 0.5 s target = {ed['change_vs_target_0_5s']}")
     for s in report["smoothing"]:
         if "flow_share_of_e2e" in s:
             click.echo(f"  {s['clip_height']}p: flow smoothing share of end-to-end time = {s['flow_share_of_e2e']}")

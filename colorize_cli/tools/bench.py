@@ -191,6 +191,49 @@ def hints_cost(model_name: str, engine_name: str, counts=(0, 2, 20), size=(1152,
     return out
 
 
+def editor_change(model_name: str, engine_name: str, points: int = 10, size=(1152, 864), changes: int = 12) -> dict:
+    """The hint editor's time per change, as the page sees it: an HTTP render request (JSON in,
+    JPEG data URL out) to a `colorize edit` server on a thread, for a 1-megapixel photo with
+    `points` hints, one point moved per change; beside it the automatic colorize_array of the
+    same preview, timed in the same run."""
+    import json
+    import threading
+    import urllib.request
+
+    from PIL import Image
+
+    from colorize_cli.editor.app import open_editor
+    from colorize_cli.options import ModelOptions
+
+    w, h = size
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic_photos(Path(tmp) / "in", 1, w, h)
+        server = open_editor([Path(tmp) / "in" / "p000.jpg"], hints=Path(tmp) / "hints",
+                             options=ModelOptions(model=model_name, engine=engine_name, batch_size=1))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            pts = [[int(rng.integers(0, w)), int(rng.integers(0, h)), "#%06x" % int(rng.integers(0, 1 << 24)), 6]
+                   for _ in range(points)]
+            url = f"http://127.0.0.1:{server.port}/api/items/0/render"
+
+            def change():
+                pts[0][0] = int(rng.integers(0, w))          # a point dragged somewhere else
+                req = urllib.request.Request(url, json.dumps({"points": pts}).encode(),
+                                             {"X-Colorize-Token": server.token})
+                with urllib.request.urlopen(req) as r:
+                    r.read()
+            per_change = _timeit(change, warmup=2, min_runs=changes)
+            view = server.views.photo(0)
+            auto = _timeit(lambda: server.views.colour(view.gray, None), warmup=1, min_runs=changes)
+        finally:
+            server.shutdown()
+            server.close()
+    return {"photo": f"{w}x{h}", "preview": f"{view.gray.shape[1]}x{view.gray.shape[0]}", "points": points,
+            "ms_per_change": round(1000 * per_change, 1), "automatic_preview_ms": round(1000 * auto, 1),
+            "change_vs_automatic": round(per_change / auto, 2), "change_vs_target_0_5s": round(per_change / 0.5, 2)}
+
+
 def synthetic_clip(path: Path, width: int, height: int, frames: int, rate: int = 25) -> Path:
     """A gray clip with moving texture (enough detail that the encoder does real work)."""
     from colorize_cli.io.video import encode_frames
