@@ -35,7 +35,7 @@ class Colorizer(Session):
     """A loaded model on an engine. Create once, use for many images and films; close() (or a
     `with` block) frees the engine."""
 
-    def __init__(self, model: str | None = None, engine: str = "auto", batch_size: int = 8,
+    def __init__(self, model: str | None = None, engine: str = "auto", batch_size: int | None = None,
                  render_size: int | None = None, weights: str | Path | None = "default",
                  require_weights: bool = True, threads: int | None = None, *, options: ModelOptions | None = None):
         if options is not None and not isinstance(options, ModelOptions):

@@ -174,7 +174,7 @@ def build_engine(options: ModelOptions) -> list[str]:
 
     cls, _ = select_engine("tensorrt")  # exit 3 with the reason when unavailable
     net = create_model(resolve_model(options.model, options.weights_file), weights=options.weights_file or "default")
-    with cls.load(net, max_batch=options.batch_size, render_size=options.render_size) as eng:
+    with cls.load(net, max_batch=options.batch_size or cls.default_batch, render_size=options.render_size) as eng:
         return list(eng.notes)
 
 

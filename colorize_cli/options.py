@@ -176,7 +176,8 @@ class ModelOptions:
     engine: str = opt("auto", "inference back end [default: auto]", type=str, choices=ENGINES)
     weights: str | None = opt(SHIPPED, "your own weights file (.safetensors, needs torch: the [gpu] extra) [default: the shipped one]",
                               type=str, metavar="FILE")
-    batch_size: int = opt(8, "frames per inference batch [default: 8]", type=int)
+    batch_size: int | None = opt(None, "frames per inference batch [default: the engine's: 8 on a GPU, 1 on the "
+                                 "CPU engine, where a batch gains little and costs ~50 MB a frame]", type=int)
     render_size: int | None = opt(None, "short side of the image the network sees, 16-4096 (default: the "
                                   "model's; never above the source's unless the model's own is)", type=int)
     threads: int | None = opt(None, "CPU threads to use [default: the cores this process may use, "
@@ -190,7 +191,7 @@ class ModelOptions:
     def __post_init__(self):
         if self.engine not in ENGINES:
             raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
-        _number("--batch-size", self.batch_size, int, 1, MAX_BATCH, optional=False)
+        _number("--batch-size", self.batch_size, int, 1, MAX_BATCH)
         _number("--render-size", self.render_size, int, 16, MAX_RENDER)
         _number("--threads", self.threads, int, 1, 1024)
         if self.model is not None and (not isinstance(self.model, str) or not self.model):

@@ -16,6 +16,7 @@ class Engine:
 
     name = "base"
     precision = "fp32"
+    default_batch = 8     # frames per batch when --batch-size is not given (a GPU wants them)
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

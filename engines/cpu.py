@@ -43,6 +43,10 @@ def onnx_cache(model) -> Path:
 class CPUEngine(Engine):
     name = "cpu"
     precision = "fp32"
+    # ONNX Runtime gains little from batching (lite-unet at 256: 19-21 img/s at batch 1, 21-23 at 8)
+    # while each frame of a batch holds ~50 MB of activations: a 2 s 1080p film peaked at 1,068 MB
+    # at batch 8 and 697 MB at batch 1, no slower (README, Install). Lanes give the parallelism.
+    default_batch = 1
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

@@ -123,3 +123,74 @@ def test_the_hint_editor_renders_where_torch_cannot_be_imported(tmp_path):
     r = subprocess.run([sys.executable, "-c", EDITOR_NO_TORCH, str(tmp_path / "g.png"), str(tmp_path / "h")],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_the_cpu_engine_batches_one_frame_unless_told(tmp_path):
+    """The CPU engine's default batch is 1 (a batch gains ONNX Runtime little and costs ~50 MB a
+    frame); a GPU engine's stays 8; --batch-size still decides when given."""
+    from colorize_cli.api import Colorizer
+    from colorize_cli.engines import BACKENDS, engine_class
+
+    with Colorizer(engine="cpu") as cz:
+        assert cz.batch_size == 1 and cz.engine.max_batch == 1
+    with Colorizer(engine="cpu", batch_size=4) as cz:
+        assert cz.batch_size == 4
+    assert all(engine_class(name).default_batch == 8 for name in BACKENDS if name != "cpu")
+
+
+@pytest.mark.parametrize("size,look", [((1920, 1080), "19"), ((1280, 720), "40")])
+def test_the_encoder_look_ahead_is_capped_by_frame_size(tmp_path, size, look):
+    """x264's look-ahead frames are most of a 1080p film's memory: capped there (19 frames), not
+    at 720p (medium's own 40). Read back from the options x264 writes into the film itself."""
+    import re
+
+    import av
+
+    from conftest import run_cli_here
+    from media import make_clip
+
+    src = make_clip(tmp_path / "in.mp4", frames=3, size=size, audio=False)
+    r = run_cli_here("run", src, "-o", tmp_path / "out.mp4", "--engine", "cpu")
+    assert r.returncode == 0, r.stderr
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        first = bytes(next(c.demux(video=0)))
+    assert re.search(rb"rc_lookahead=(\d+)", first).group(1).decode() == look
+
+
+NUMBA_PROBE = """
+import sys
+from colorize_cli.cli import main
+code = main(sys.argv[1:])
+print("numba" in sys.modules)
+sys.exit(code)
+"""
+
+
+def test_a_one_photo_run_never_imports_numba_and_a_film_job_does(tmp_path):
+    """numba's import and cache load (~0.4 s) is paid only by a job big enough to win it back:
+    a film, or JOB_PHOTOS photos; a one-photo run takes the OpenCV/numpy path (within 1 code)."""
+    from PIL import Image
+
+    from colorize_cli.colour import jit
+    from media import make_clip
+
+    if not jit.available():
+        pytest.skip("numba not installed")
+    Image.fromarray((np.random.default_rng(2).random((48, 64)) * 255).astype(np.uint8), "L").save(tmp_path / "p.png")
+    make_clip(tmp_path / "f.mp4", frames=4, size=(64, 48), audio=False)
+
+    def probe(*args):
+        r = subprocess.run([sys.executable, "-c", NUMBA_PROBE, *map(str, args), "--engine", "cpu"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip().splitlines()[-1] == "True"
+    assert not probe("run", "p.png", "-o", "p_out.png")
+    assert probe("run", "f.mp4", "-o", "f_out.mp4")
+    before = jit.choose_for(photos=jit.JOB_PHOTOS, films=0)
+    try:
+        assert jit.use()
+        jit.choose_for(photos=jit.JOB_PHOTOS - 1, films=0)
+        assert not jit.use() and jit.use(True)      # a caller's own choice still wins
+    finally:
+        jit.restore(before)
+    assert jit.use()                                # no job running: where numba is there

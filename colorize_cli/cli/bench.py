@@ -45,7 +45,7 @@ def bench(model, engine, batches, frames, clips, preset, crf, batch_size, tempor
     from colorize_cli.tools.bench import chroma_path, editor_change, end_to_end, hints_cost, inference, photos, smoothing
     from colorize_cli.tools.bench import startup as startup_times
 
-    o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size or 8)
+    o = ModelOptions(model=model, engine=engine or "auto", batch_size=batch_size)   # None: the engine's own
     model, engine, batch_size = resolve_model(o.model), o.engine, o.batch_size
 
     report = {"machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),

@@ -5,7 +5,8 @@ engine (the network's small ab comes to the host once per batch; everything afte
   luma     Y' codes or sRGB codes -> L: the one Y'->L table; L at the chroma sites
   photos   L + ab -> sRGB codes, one gamut rule (a chroma-limit table)
   films    L at the chroma sites + ab -> Cb/Cr code planes, buffers kept per film
-  kernels  the compiled fast path of all three (numba; `kernels.use()` decides, once per call site)
+  kernels  the compiled fast path of all three (numba, imported only when used; `jit.use()` decides)
+  jit      whether the kernels run: the caller's choice, the job's (`choose_for`), else numba present
 
 No torch here: `colorize_cli.colorspace` is the torch maths, used to train and evaluate and as the
 tests' reference for this module (within 1 code value).

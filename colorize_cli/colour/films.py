@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import colorize_cli.colour.kernels as kernels
+from colorize_cli.colour import jit as compiled
 from colorize_cli.colour.lab import KR_KB
 from colorize_cli.colour.luma import L_at
 
@@ -44,7 +44,7 @@ class ChromaPlanes:
 
     def __init__(self, matrix: str, bits: int, full_range: bool, jit: bool | None = None):
         """jit: the compiled kernel (`kernels`); None: when numba is there."""
-        self.jit = kernels.use(jit)
+        self.jit = compiled.use(jit)
         self.m = cbcr_matrix(matrix, bits, full_range).astype(np.float64)
         s = 1 << (bits - 8)
         self.lo, self.hi = (0, (1 << bits) - 1) if full_range else (16 * s, 240 * s)
@@ -87,6 +87,7 @@ class ChromaPlanes:
         """The kernels' path: ab upsampled along x by OpenCV at network height, the rest per row."""
         import cv2
 
+        kernels = compiled.kernels()
         ch, cw = L_c.shape
         h = ab.shape[1]
         if getattr(self, "_taps_key", None) != (h, ch, cw):

@@ -39,14 +39,7 @@ except ImportError:          # the OpenCV path runs instead; nothing below is ca
     numba = None
 
 
-def available() -> bool:
-    """numba importable and not switched off (COLORIZE_JIT=0)."""
-    return numba is not None and os.environ.get("COLORIZE_JIT", "1").strip() != "0"
-
-
-def use(jit: bool | None = None) -> bool:
-    """The one answer to "compiled kernels or OpenCV?": `jit` when the caller chose, else available()."""
-    return available() if jit is None else bool(jit)
+from colorize_cli.colour.jit import available, use  # noqa: E402,F401  (the decision lives in jit)
 
 
 def _njit(**options):

@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-import colorize_cli.colour.kernels as kernels
+from colorize_cli.colour import jit as compiled
 from colorize_cli.colour.lab import RGB2XYZ, gray_to_L, luma_to_gray, srgb_to_linear
 
 _TABLES: dict = {}
@@ -101,6 +101,6 @@ def sites_from_codes(H: int, W: int, chroma_hw: tuple[int, int], jit: bool | Non
     """The compiled Y' codes -> L at the chroma sites kernel, where it applies (numba there, even
     4:2:0 or 4:2:2); else None (luma_to_L, then L_at)."""
     ch, cw = chroma_hw
-    if not kernels.use(jit) or W != 2 * cw or H not in (ch, 2 * ch):
+    if not compiled.use(jit) or W != 2 * cw or H not in (ch, 2 * ch):
         return None
-    return kernels.sites
+    return compiled.kernels().sites

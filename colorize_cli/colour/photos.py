@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 
-import colorize_cli.colour.kernels as kernels
+from colorize_cli.colour import jit as compiled
 from colorize_cli.colour.lab import in_gamut
 
 ROWS = 1024   # the OpenCV path works in strips to bound memory on huge scans
@@ -78,7 +78,7 @@ def photo_codes(L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray, ji
     """Full-resolution L (H, W) and network-size a, b (h, w) -> sRGB codes in `out` (H, W, 3, uint8
     or uint16): ab bilinear to full size, the gamut by the chroma-limit table, Lab -> sRGB, rounded.
     jit: the compiled kernel (None: where numba is there), else OpenCV in strips."""
-    if kernels.use(jit):
+    if compiled.use(jit):
         return _compiled(L, a, b, out)
     import cv2
 
@@ -98,6 +98,7 @@ def _compiled(L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> n
     """`kernels.photo`: one pass per row, no full-size float image in between."""
     import cv2
 
+    kernels = compiled.kernels()
     H, W = L.shape
     h = a.shape[0]
     abx = np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (W, h), interpolation=cv2.INTER_LINEAR)

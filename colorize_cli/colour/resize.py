@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-import colorize_cli.colour.kernels as kernels
+from colorize_cli.colour import jit as compiled
 
 
 @functools.lru_cache(maxsize=64)
@@ -32,7 +32,7 @@ def shrink(L: np.ndarray, shape: tuple[int, int], jit: bool | None = None) -> np
     """L (..., H, W) float32 -> (..., h, w), antialiased bilinear (as torch's); the compiled
     kernels where numba is there (jit None), else numpy's gather and einsum."""
     h, w = shape
-    if kernels.use(jit) and L.ndim == 3:
+    if compiled.use(jit) and L.ndim == 3:
         return _compiled(np.ascontiguousarray(L, dtype=np.float32), h, w)
     out = np.asarray(L, np.float32)
     if out.shape[-1] != w:
@@ -49,5 +49,5 @@ def _compiled(L: np.ndarray, h: int, w: int) -> np.ndarray:
     ix, wx = taps(W, w)
     iy, wy = taps(H, h)
     tmp, out = np.empty((N, H, w), np.float32), np.empty((N, h, w), np.float32)
-    kernels.shrink(L, ix, wx, iy, wy, tmp, out)
+    compiled.kernels().shrink(L, ix, wx, iy, wy, tmp, out)
     return out

@@ -279,6 +279,23 @@ def check_container(output: Path, codec: str | None) -> None:
         raise UsageError(f"{output}: {_CONTAINER_CHECKS[key]}; choose another --codec or output extension")
 
 
+X264_LOOKAHEAD = {"veryfast": 10, "faster": 20, "fast": 30, "medium": 40, "slow": 50, "slower": 60,
+                  "veryslow": 60, "placebo": 60}      # x264's own rc-lookahead per preset (frames)
+LOOKAHEAD_BYTES = 160_000_000     # x264 keeps about 4 bytes per pixel per look-ahead frame
+
+
+def lookahead(preset: str, pixels: int) -> int | None:
+    """x264's rate-control look-ahead, capped so that its frames take at most LOOKAHEAD_BYTES
+    (never under 10 frames, never over the preset's own): medium keeps its 40 at 720p, takes 19 at 1080p, 10 at
+    4K. None: the preset's own value stands. Measured on a 2 s 1080p film: 40 -> 20 frames took
+    the encoder's peak from 481 to 320 MB (scripts/x264_memory.py)."""
+    own = X264_LOOKAHEAD.get(preset)
+    if own is None or pixels <= 0:
+        return None
+    cap = max(10, LOOKAHEAD_BYTES // (4 * pixels))
+    return cap if cap < own else None
+
+
 class VideoSink:
     """Encoder + muxer writing `output` atomically. Opened lazily on the first frame."""
 
@@ -308,7 +325,7 @@ class VideoSink:
             self.container = av.open(str(self.tmp), "w")
             self.container.metadata.update(self.source.container.metadata)
             rate = src.average_rate or src.guessed_rate or Fraction(25)
-            stream = self.container.add_stream(self.codec, rate=rate, options=self._options())
+            stream = self.container.add_stream(self.codec, rate=rate, options=self._options(width * height))
             stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
             # MPEG-1/2/4 Part 2 take only a frame-rate time base (a segment part of an .mpg film too)
             timed = self.output.suffix.lower() in RATE_TIMED or self.codec in QSCALE_CODECS
@@ -376,7 +393,7 @@ class VideoSink:
         raise MediaError(f"{self.source.path}: {self.codec} cannot write an odd frame size {width}x{height} "
                          f"in {pix_fmt}; use --codec ffv1 or libx265")
 
-    def _options(self) -> dict:
+    def _options(self, pixels: int = 0) -> dict:
         opts = {}
         if self.codec in CRF_RANGE and self.options.crf is not None:
             opts["crf"] = str(self.options.crf)
@@ -390,6 +407,10 @@ class VideoSink:
             opts.update(flags="+qscale", global_quality=str(q * 118), qmin="1")   # 118 = FF_QP2LAMBDA
         if self.codec in ("libx264", "libx265") and self.options.preset:
             opts["preset"] = self.options.preset
+        if self.codec == "libx264":
+            look = lookahead(self.options.preset or "medium", pixels)
+            if look is not None:
+                opts["rc-lookahead"] = str(look)
         no_b = self.no_bframes or self.output.suffix.lower() in NO_BFRAMES
         if self.codec == "libx265":
             opts["x265-params"] = "log-level=error" + (":bframes=0" if no_b else "") \

@@ -250,6 +250,7 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
             on_frames: Callable | None = None, verify: bool = False) -> Iterator[ItemResult]:
     """Process a plan locally through a loaded Session: each item admitted, run and recorded by
     the job's ledger (jobs.ledger; a null one for loose files)."""
+    from colorize_cli.colour import jit
     from colorize_cli.jobs.config import session_settings
 
     settings = session_settings(session, options)
@@ -260,6 +261,8 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
     ahead = LookAhead(session, plan.items, options, plan.hints) \
         if LookAhead.wanted(session, plan.items, options) else None
     measured = [0, 0.0]      # done frames and seconds: this machine's speed record (jobs.speed)
+    kinds = [it.kind for it in plan.items]
+    before = jit.choose_for(photos=kinds.count("image"), films=kinds.count("video"))  # numba: a big job only
     try:
         for i, item in enumerate(plan.items):
             if on_item:
@@ -277,6 +280,7 @@ def run_job(session, plan: Plan, options, on_item: Callable | None = None,
                 res = got
             yield res
     finally:
+        jit.restore(before)
         if ahead is not None:
             ahead.close()
         ledger.close()

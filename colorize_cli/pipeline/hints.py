@@ -61,17 +61,18 @@ class Propagator:
             self.degree[q] += wgt
         self.total = (self.degree + self.diag).astype(np.float32)
         self.inv_diag = 1.0 / self.total
-        from colorize_cli.colour import kernels
-        from colorize_cli.pipeline.hint_kernels import affinity_apply
+        from colorize_cli.colour import jit
 
         self.compiled = None
-        if kernels.use():       # one compiled pass per product (numba), else numpy slices
+        if jit.use():       # one compiled pass per product (numba), else numpy slices
             full = {}
             for (dy, dx), wgt in self.pairs:
                 a = np.zeros((self.h, self.w), np.float32)
                 p, _ = _slices(dy, dx, self.h, self.w)
                 a[p] = wgt
                 full[(dy, dx)] = a
+            from colorize_cli.pipeline.hint_kernels import affinity_apply
+
             self.compiled = (affinity_apply, full[(0, 1)], full[(1, 0)], full[(1, 1)], full[(1, -1)])
 
     def apply(self, u: np.ndarray) -> np.ndarray:

@@ -49,8 +49,8 @@ class Session:
         reuse_freed_memory()      # frame-sized temporaries without page faults (colorize_cli.memory)
         cls, self.engine_reason = select_engine(o.engine)
         net = cls.model_for(spec, o.weights_file)   # the shipped ONNX graph on the CPU: no torch
-        self.engine = cls.load(net, max_batch=o.batch_size, render_size=o.render_size, threads=self.threads)
-        self.batch_size = o.batch_size
+        self.batch_size = o.batch_size or cls.default_batch
+        self.engine = cls.load(net, max_batch=self.batch_size, render_size=o.render_size, threads=self.threads)
         self.predictor = ChromaPredictor(self.engine)
 
     def describe(self) -> str:

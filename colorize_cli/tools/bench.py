@@ -284,7 +284,7 @@ def transcode_only(src: Path, dst: Path, crf: int, preset: str, source_types: bo
 
 
 def end_to_end(model_name: str, engine_name: str, width: int, height: int, frames: int,
-               crf: int = 18, preset: str = "veryfast", batch: int = 8, video: Path | None = None,
+               crf: int = 18, preset: str = "veryfast", batch: int | None = None, video: Path | None = None,
                temporals=("flow",), rounds: int = 3) -> list[dict]:
     """`colorize run` fps next to network-only and transcode-only fps on the same clip and encoder
     settings, one row per temporal mode. Each round measures all of them one after the other; each
@@ -302,7 +302,7 @@ def end_to_end(model_name: str, engine_name: str, width: int, height: int, frame
             w, h = s.width, s.height
         runs: dict = {"network": [], "transcode": [], "source_types": [], **{t: [] for t in temporals}}
         for r in range(rounds):
-            runs["network"].append(network_only(cz, h, w, batch))
+            runs["network"].append(network_only(cz, h, w, cz.batch_size))
             runs["transcode"].append(transcode_only(src, tmp / "transcode.mp4", crf, preset))
             runs["source_types"].append(transcode_only(src, tmp / "transcode.mp4", crf, preset, source_types=True))
             for temporal in temporals:
