@@ -28,6 +28,9 @@ def taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(j, n_in - 1), w.astype(np.float32)
 
 
+STRIP = 128     # rows per step of the numpy path's horizontal pass
+
+
 def shrink(L: np.ndarray, shape: tuple[int, int], jit: bool | None = None) -> np.ndarray:
     """L (..., H, W) float32 -> (..., h, w), antialiased bilinear (as torch's); the compiled
     kernels where numba is there (jit None), else numpy's gather and einsum."""
@@ -35,9 +38,11 @@ def shrink(L: np.ndarray, shape: tuple[int, int], jit: bool | None = None) -> np
     if compiled.use(jit) and L.ndim == 3:
         return _compiled(np.ascontiguousarray(L, dtype=np.float32), h, w)
     out = np.asarray(L, np.float32)
-    if out.shape[-1] != w:
+    if out.shape[-1] != w:      # in strips of rows: the gather is (rows, w, taps), not the whole photo's
         idx, wt = taps(out.shape[-1], w)
-        out = np.einsum("...ok,ok->...o", out[..., idx], wt)
+        src, out = out, np.empty((*out.shape[:-1], w), np.float32)
+        for y0 in range(0, src.shape[-2], STRIP):
+            out[..., y0:y0 + STRIP, :] = np.einsum("...ok,ok->...o", src[..., y0:y0 + STRIP, idx], wt)
     if out.shape[-2] != h:
         idx, wt = taps(out.shape[-2], h)
         out = np.einsum("...okw,ok->...ow", out[..., idx, :], wt)
