@@ -72,6 +72,33 @@ def test_models_and_doctor_json(cli):
     assert d["cpu_chroma_kernels"].startswith("compiled" if kernels.available() else "OpenCV")
 
 
+INTERRUPTED_IMPORT = r"""
+import builtins, os, signal, sys, time
+real = builtins.__import__
+def importing(name, *a, **k):      # Ctrl-C lands while onnxruntime loads, and it fails the import
+    if name == "onnxruntime":
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+    return real(name, *a, **k)
+builtins.__import__ = importing
+from colorize_cli.cli import main
+sys.exit(main(["run", sys.argv[1], "--engine", "cpu"]))
+"""
+
+
+def test_ctrl_c_that_a_library_turns_into_its_own_error_still_exits_130(tmp_path):
+    """A KeyboardInterrupt raised inside an extension module's import can come out as that
+    library's ImportError (seen once in CI-like load: 'onnxruntime not installed', exit 3)."""
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
+    r = subprocess.run([sys.executable, "-c", INTERRUPTED_IMPORT, str(tmp_path / "a.png")], capture_output=True,
+                       text=True, preexec_fn=default_signals, timeout=120)
+    assert r.returncode == 130 and r.stderr.strip().splitlines()[-1] == "interrupted", r.stderr[-500:]
+    assert not list(tmp_path.glob("*_color*"))
+
+
 def test_ray_missing_exit_3(tmp_path, random_weights):
     Image.new("L", (20, 20)).save(tmp_path / "a.png")
     code = ("import sys; sys.modules['ray'] = None; from colorize_cli.cli import main; "

@@ -17,8 +17,12 @@ def _register() -> None:
     from . import bench, doctor, edit, engines, evaluate, models, preview, run, status  # noqa: F401
 
 
+_interrupted = threading.Event()
+
+
 def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+    _interrupted.set()       # a library may turn the KeyboardInterrupt into its own error (an
+    raise KeyboardInterrupt  # extension module's import fails): the exit still says interrupted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
             # and when the terminal or SSH session goes away (unless ignored: `nohup colorize ...`)
             if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
                 signal.signal(signal.SIGHUP, _interrupt)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # Ctrl-C: the same, flagged
+                signal.signal(signal.SIGINT, _interrupt)
         _register()   # inside the try: Ctrl-C while importing is an interrupt too, not a traceback
         rv = cli.main(args=argv, prog_name="colorize", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
@@ -52,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as e:
         return e.exit_code
     except ColorizeError as e:
+        if _interrupted.is_set():
+            click.echo("interrupted", err=True)
+            return 130
         click.echo(f"error: {e}", err=True)
         return e.exit_code
 
