@@ -119,7 +119,9 @@ def kernels() -> str:
 
     if k.numba is None:
         return "OpenCV (numba not installed: pip install numba for the compiled kernels)"
-    if not k.available():
+    from colorize_cli.colour import jit
+
+    if not jit.available():
         return "OpenCV (COLORIZE_JIT=0)"
     return f"compiled (numba {k.numba.__version__}; COLORIZE_JIT=0 switches them off)"
 

@@ -70,7 +70,8 @@ def test_photo_codes_equal_the_torch_reference_within_one_code():
     """The colour module's photo path (compiled and OpenCV) against colorspace's torch maths for
     colours inside sRGB (where no gamut rule applies): within 1 code, 8 and 16 bits."""
     from colorize_cli.colorspace import lab_to_rgb, rgb_to_lab
-    from colorize_cli.colour import kernels, photo_codes
+    from colorize_cli.colour import photo_codes
+    from colorize_cli.colour.jit import available as jit_available
 
     torch.manual_seed(2)
     rgb = torch.rand(1, 3, 40, 56) * 0.9 + 0.05          # inside the gamut by construction
@@ -78,7 +79,7 @@ def test_photo_codes_equal_the_torch_reference_within_one_code():
     L, a, b = (lab[0, k].numpy().copy() for k in range(3))
     for dtype, top in ((np.uint8, 255), (np.uint16, 65535)):
         ref = (lab_to_rgb(lab)[0].permute(1, 2, 0).numpy() * top).round()
-        for jit in ([False, True] if kernels.available() else [False]):
+        for jit in ([False, True] if jit_available() else [False]):
             got = photo_codes(L, a, b, np.empty((40, 56, 3), dtype), jit=jit)
             assert np.abs(got.astype(np.int64) - ref).max() <= (1 if top == 255 else 257), (dtype, jit)
 

@@ -87,3 +87,41 @@ def test_a_stop_request_writes_the_checkpoint_and_a_resume_continues(tmp_path):
         Arm.stop_requested = False
     resumed = _arm(tmp_path / "a", 10, cfg, images)
     assert resumed.step == 3                # saved at the stop, not at the last 100-step checkpoint
+
+
+def test_every_val_point_keeps_its_weights(tmp_path):
+    """The decision may take any scored point (the gain can fall while ΔCF improves): each val
+    point's weights are kept beside the checkpoint, with the metrics they scored."""
+    from PIL import Image
+
+    from colorize_cli.models.training.campaign import Campaign
+
+    torch.set_num_threads(1)
+    data = tmp_path / "photos"
+    data.mkdir()
+    for i, img in enumerate(_images(6, 80).numpy()):
+        Image.fromarray(img.transpose(1, 2, 0)).save(data / f"{i}.png")
+
+    class Scorer:                       # the eval protocol stands aside: only the bookkeeping is tested
+        scored = []
+
+        def gray(self):
+            return {"psnr": 20.0, "dcf": 40.0, "ciede2000": 11.0, "cf": 0.0}
+
+        def score(self, net, size):
+            self.scored.append({k: v.clone() for k, v in net.state_dict().items()})
+            n = len(self.scored)
+            return {"psnr": 20.0 + n, "dcf": 30.0 - n, "ciede2000": 10.0, "cf": 5.0 + n}
+
+    cfg = CampaignConfig(sweep_sizes="64", sweep_steps=2, total_steps=6, val_every=2, batch=2, warmup_steps=2,
+                         checkpoint_steps=2, finetune_from_block=5)
+    scorer = Scorer()
+    Campaign(str(data), scorer, tmp_path / "run", cfg).run()
+    snaps = sorted((tmp_path / "run" / "main").glob("val-*.pt"))
+    assert [p.name for p in snaps] == ["val-000004.pt", "val-000006.pt"]   # steps 1-2 were the sweep arm
+    for snap, scored in zip(snaps, scorer.scored[1:]):                     # scored[0]: the sweep's score
+        kept = torch.load(snap, weights_only=False)
+        assert kept["metrics"]["step"] == int(snap.stem.split("-")[1])
+        assert all(torch.equal(kept["model"][k], scored[k]) for k in scored)
+    a, b = (torch.load(p, weights_only=False)["model"] for p in snaps)
+    assert any(not torch.equal(a[k], b[k]) for k in a if a[k].is_floating_point())   # it trained in between

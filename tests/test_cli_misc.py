@@ -68,8 +68,8 @@ def test_models_and_doctor_json(cli):
     d = json.loads(cli("doctor", "--json").stdout)
     assert d["engines"]["cpu"]["available"] and d["encoders"]["libx264"] and d["pyav"] == av.__version__
     assert d["cpu_threads"]["used"] >= 1 and d["cpu_threads"]["onnxruntime_spin_wait"] is False
-    from colorize_cli.colour import kernels
-    assert d["cpu_chroma_kernels"].startswith("compiled" if kernels.available() else "OpenCV")
+    from colorize_cli.colour.jit import available as jit_available
+    assert d["cpu_chroma_kernels"].startswith("compiled" if jit_available() else "OpenCV")
 
 
 INTERRUPTED_IMPORT = r"""

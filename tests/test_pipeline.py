@@ -95,8 +95,9 @@ def test_cpu_chroma_path_matches_the_torch_math_within_one_code_value(jit):
     range, three matrices, odd sizes."""
     import numpy as np
 
-    from colorize_cli.colour import kernels
-    if jit and not kernels.available():
+
+    from colorize_cli.colour.jit import available as jit_available
+    if jit and not jit_available():
         pytest.skip("numba not installed")
     import torch.nn.functional as F
 
@@ -141,6 +142,7 @@ KERNELS_ONCE = """
 import json, numpy as np
 from colorize_cli import colour
 from colorize_cli.colour import kernels
+from colorize_cli.colour.jit import available as jit_available
 L = np.random.rand(90, 160).astype(np.float32) * 100
 ab = (np.random.rand(2, 24, 40).astype(np.float32) - 0.5) * 100
 colour.chroma_planes(L, ab, (90, 160), "bt709", 8, False, jit=True)
@@ -160,8 +162,9 @@ def test_compiled_kernels_are_compiled_once_then_loaded_from_numbas_cache(tmp_pa
     import subprocess
     import sys
 
-    from colorize_cli.colour import kernels
-    if not kernels.available():
+
+    from colorize_cli.colour.jit import available as jit_available
+    if not jit_available():
         pytest.skip("numba not installed")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
 
@@ -188,10 +191,10 @@ def test_photo_gamut_table_stays_within_delta_e_1_of_the_exact_search(jit):
     import numpy as np
 
     from colorize_cli.tools.evaluate import ciede2000
-    from colorize_cli.colour import kernels
+    from colorize_cli.colour.jit import available as jit_available
     from colorize_cli.colour import lab_to_rgb_gamut, photo_codes
 
-    if jit and not kernels.available():
+    if jit and not jit_available():
         pytest.skip("numba not installed")
     torch.manual_seed(1)
     L = torch.rand(1, 1, 64, 96) * 100
@@ -215,7 +218,9 @@ def test_compiled_hue_is_atan2_to_a_thousandth_of_a_degree():
     import numpy as np
 
     from colorize_cli.colour import kernels
-    if not kernels.available():
+
+    from colorize_cli.colour.jit import available as jit_available
+    if not jit_available():
         pytest.skip("numba not installed")
     v = np.concatenate([np.linspace(-120, 120, 241), [-1e-4, 1e-4, -3e-7, 3e-7]]).astype(np.float32)
     worst = 0.0
@@ -237,10 +242,10 @@ def test_compiled_photo_path_equals_the_opencv_path(random_weights, dtype):
     from PIL import Image
 
     from colorize_cli.api import Colorizer
-    from colorize_cli.colour import kernels
+    from colorize_cli.colour.jit import available as jit_available
     from colorize_cli.pipeline.image import colorize_rgb
 
-    if not kernels.available():
+    if not jit_available():
         pytest.skip("numba not installed")
     from conftest import SHARED
 
@@ -293,10 +298,10 @@ def test_compiled_L_at_chroma_sites_equals_table_then_area_mean(random_weights, 
     import numpy as np
 
     from colorize_cli.api import Colorizer
-    from colorize_cli.colour import kernels
+    from colorize_cli.colour.jit import available as jit_available
     from colorize_cli.pipeline.frames import network_input
 
-    if not kernels.available():
+    if not jit_available():
         pytest.skip("numba not installed")
     predictor = Colorizer("baseline-cnn", "cpu", weights=random_weights).predictor
     rng = np.random.default_rng(3)

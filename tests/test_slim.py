@@ -86,10 +86,10 @@ def test_shipped_onnx_graphs_match_the_torch_models(name):
 
 @pytest.mark.parametrize("jit", [False, True], ids=["numpy", "compiled"])
 def test_the_torch_free_shrink_is_torchs_antialiased_bilinear(jit):
-    from colorize_cli.colour import kernels
+    from colorize_cli.colour.jit import available as jit_available
     from colorize_cli.colour.resize import shrink
 
-    if jit and not kernels.available():
+    if jit and not jit_available():
         pytest.skip("numba not installed")
     rng = np.random.default_rng(4)
     for (H, W), (h, w) in [((540, 960), (224, 398)), ((33, 47), (16, 20)), ((100, 300), (128, 384)), ((64, 64), (64, 32))]:

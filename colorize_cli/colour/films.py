@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from colorize_cli.colour import jit as compiled
+import colorize_cli.colour.jit as compiled
 from colorize_cli.colour.lab import KR_KB
 from colorize_cli.colour.luma import L_at
 

@@ -48,6 +48,6 @@ def restore(before: bool | None) -> None:
 
 def kernels():
     """The compiled kernels module (imports numba on first use)."""
-    from colorize_cli.colour import kernels as k
+    import colorize_cli.colour.kernels as k
 
     return k

@@ -19,13 +19,11 @@ per loop (vectorised), then only the pixels outside sRGB get the gamut mapping o
 `photos.lab_to_rgb_gamut` (the chroma-limit table, bilinear in L and hue; hue by a polynomial
 atan2), then the codes. Tested: within 1 code of the OpenCV path, CIEDE2000 < 1 against the exact
 search.
-numba is optional: `available()` is False without it (or with COLORIZE_JIT=0), and the caller
+numba is optional: `jit.available()` is False without it (or with COLORIZE_JIT=0), and the caller
 keeps the OpenCV path. The kernels release the GIL, so lanes and the encode thread run side by
 side; compiled code is cached on disk (numba's cache), so only a first run pays for compiling.
 """
 from __future__ import annotations
-
-import os
 
 import numpy as np
 
@@ -37,9 +35,6 @@ try:
     import numba
 except ImportError:          # the OpenCV path runs instead; nothing below is called
     numba = None
-
-
-from colorize_cli.colour.jit import available, use  # noqa: E402,F401  (the decision lives in jit)
 
 
 def _njit(**options):

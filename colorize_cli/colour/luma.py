@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from colorize_cli.colour import jit as compiled
+import colorize_cli.colour.jit as compiled
 from colorize_cli.colour.lab import RGB2XYZ, gray_to_L, luma_to_gray, srgb_to_linear
 
 _TABLES: dict = {}

@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 
-from colorize_cli.colour import jit as compiled
+import colorize_cli.colour.jit as compiled
 from colorize_cli.colour.lab import in_gamut
 
 ROWS = 256    # the OpenCV path works in strips to bound memory: at 12 MP its temporaries peak at 58 MB

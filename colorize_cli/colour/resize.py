@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from colorize_cli.colour import jit as compiled
+import colorize_cli.colour.jit as compiled
 
 
 @functools.lru_cache(maxsize=64)

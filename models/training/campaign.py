@@ -256,6 +256,10 @@ class Campaign:
                         w.writeheader()
                     w.writerow(row)
                 self.say(val=True, **row)
+                snap = main / f"val-{a.step:06d}.pt"   # every scored point kept: the decision may take any
+                torch.save({"model": a.net.state_dict(), "metrics": row, "config": asdict(self.cfg)},
+                           snap.with_name(snap.name + ".tmp"))
+                os.replace(snap.with_name(snap.name + ".tmp"), snap)
 
         arm.run(on_step)
 
