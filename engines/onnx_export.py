@@ -78,3 +78,43 @@ def int8_weights(src: str | Path, dst: str | Path, storage: str = "int8") -> dic
     onnx.save(model, str(tmp))
     tmp.replace(dst)
     return {f"{storage}_weights": int(stored), "float32_weights": int(kept)}
+
+
+def parity(model, path: str | Path, size: int) -> float:
+    """Largest |ab| difference (Lab units) between the torch model and the ONNX file on random L."""
+    import numpy as np
+    import onnxruntime as ort
+
+    torch.manual_seed(0)
+    L = torch.rand(2, 1, size, size * 3 // 2 // 32 * 32 or size) * 100
+    with torch.no_grad():
+        ref = model(L).numpy()
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(["ab"], {"L": L.numpy()})[0]
+    return float(np.abs(got - ref).max())
+
+
+def write_weights_file(model, dst: str | Path, card: dict, storage: str, made_by: str) -> dict:
+    """A model's one weights file, as shipped or installed: the ONNX graph with its big weights
+    int8 (or fp16), written whole or not at all, and its card beside it (NAME.json: sha256,
+    bytes, parameters, the largest difference from the torch model). Returns the card."""
+    import json
+    import tempfile
+
+    from colorize_cli.files import file_sha256
+
+    dst = Path(dst)
+    with tempfile.TemporaryDirectory() as tmp:
+        float_path = export_onnx(model, Path(tmp) / "float.onnx", fold=False)
+        tmp_out = Path(tmp) / "weights.onnx"
+        counts = int8_weights(float_path, tmp_out, storage)
+        diff = parity(model, tmp_out, model.spec.render_size())
+        partial = dst.with_name(f".{dst.stem}.partial.onnx")
+        import shutil
+
+        shutil.copyfile(tmp_out, partial)
+        partial.replace(dst)
+    card = {**card, "sha256": file_sha256(dst), "bytes": dst.stat().st_size, "format": "onnx",
+            "storage": card.get("storage", storage), "parameters": sum(p.numel() for p in model.net.parameters()),
+            "onnx": {**counts, "max_ab_diff_vs_torch": round(diff, 4), "made_by": made_by}}
+    dst.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+    return card

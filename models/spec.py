@@ -19,6 +19,14 @@ from colorize_cli.errors import UsageError
 from colorize_cli.files import file_sha256
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+def installed_dir() -> Path:
+    """Where weights trained here are installed (`scripts/train_zoo.py --install`): NAME.onnx and
+    its card NAME.json under the cache folder (COLORIZE_CACHE, else ~/.cache/colorize/models)."""
+    from colorize_cli.files import cache_root
+
+    return cache_root() / "models"
 LONG_SIDE = 4   # a render's long side is at most this times its short side (8000x8 strips stay small)
 
 
@@ -43,10 +51,19 @@ class ModelSpec:
         return getattr(importlib.import_module(f"{__package__}.{module}"), factory)()
 
     @property
-    def onnx_path(self) -> Path:
-        """The shipped weights: one ONNX graph (big weights int8 behind DequantizeLinear, or fp16
-        behind Cast) that ONNX Runtime runs alone and torch reads its weights from."""
+    def shipped_path(self) -> Path:
+        """The weights shipped in the package: one ONNX graph (big weights int8 behind
+        DequantizeLinear, or fp16 behind Cast) that ONNX Runtime runs alone and torch reads its
+        weights from."""
         return WEIGHTS_DIR / f"{self.name}.onnx"
+
+    @property
+    def onnx_path(self) -> Path:
+        """The weights a run uses: the shipped file, else one installed in `installed_dir()`."""
+        if self.shipped_path.is_file():
+            return self.shipped_path
+        installed = installed_dir() / f"{self.name}.onnx"
+        return installed if installed.is_file() else self.shipped_path
 
     weights_path = onnx_path
 
@@ -54,8 +71,15 @@ class ModelSpec:
     def has_weights(self) -> bool:
         return self.onnx_path.is_file()
 
+    @property
+    def weights_source(self) -> str:
+        """"shipped", "installed" (trained here, in installed_dir()) or "trainable" (none yet)."""
+        if self.shipped_path.is_file():
+            return "shipped"
+        return "installed" if self.onnx_path.is_file() else "trainable"
+
     def card_info(self) -> dict:
-        path = WEIGHTS_DIR / f"{self.name}.json"
+        path = self.onnx_path.with_suffix(".json")
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def render_size(self, requested: int | None = None, card: dict | None = None) -> int:

@@ -11,27 +11,11 @@ random L at the model's size (Lab units; the tests check it again). --weights ta
 """
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from colorize_cli.engines.onnx_export import export_onnx, int8_weights
-from colorize_cli.files import file_sha256
+from colorize_cli.engines.onnx_export import write_weights_file
 from colorize_cli.models import create_model, get_spec
 from colorize_cli.models.spec import read_card
-
-
-def parity(model, path: Path, size: int) -> float:
-    import onnxruntime as ort
-
-    torch.manual_seed(0)
-    L = torch.rand(2, 1, size, size * 3 // 2 // 32 * 32 or size) * 100
-    with torch.no_grad():
-        ref = model(L).numpy()
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(["ab"], {"L": L.numpy()})[0]
-    return float(np.abs(got - ref).max())
 
 
 def main() -> None:
@@ -45,16 +29,7 @@ def main() -> None:
         card = read_card(source)
         model = create_model(name, weights=source).eval()
         storage = "int8" if str(card.get("storage", "")).startswith("int8") else "fp16"
-        with tempfile.TemporaryDirectory() as tmp:
-            float_path = export_onnx(model, Path(tmp) / "float.onnx", fold=False)
-            tmp_out = Path(tmp) / "shipped.onnx"
-            counts = int8_weights(float_path, tmp_out, storage)
-            diff = parity(model, tmp_out, spec.render_size())
-            tmp_out.replace(spec.onnx_path)
-        card.update(sha256=file_sha256(spec.onnx_path), bytes=spec.onnx_path.stat().st_size, format="onnx",
-                    parameters=sum(p.numel() for p in model.net.parameters()),
-                    onnx={**counts, "max_ab_diff_vs_torch": round(diff, 4), "made_by": "scripts/export_onnx.py"})
-        spec.onnx_path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+        card = write_weights_file(model, spec.shipped_path, card, storage, "scripts/export_onnx.py")
         print(name, json.dumps({k: card[k] for k in ("sha256", "bytes", "onnx")}))
 
 

@@ -11,7 +11,8 @@ from .common import print_json
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--wide", is_flag=True, help="one table row per model (for wide terminals)")
 def models_cmd(as_json, wide):
-    """List the models: name, parameters, render size, weights, and what each is."""
+    """List the models: name, parameters, render size, weights (shipped with the package,
+    installed after training here, or trainable with scripts/train_zoo.py), and what each is."""
     from colorize_cli.inventory import models
 
     rows = models()
@@ -28,7 +29,8 @@ def models_cmd(as_json, wide):
     name_w = max(len(r["name"]) + (10 if r["default"] else 0) for r in rows)
     for r in rows:
         name = r["name"] + (" (default)" if r["default"] else "")
-        weights = f"weights {r['weights_mb']} MB" if r["weights"] else "no weights"
+        weights = {"shipped": f"shipped {r['weights_mb']} MB", "installed": f"installed {r['weights_mb']} MB",
+                   "trainable": "trainable: scripts/train_zoo.py"}[r["source"]]
         params = f"{r['parameters'] / 1e6:5.2f}M" if r["parameters"] is not None else "    ?"   # no card, no torch
         click.echo(f"{name:<{name_w}}  {params} params  {r['render_size']:>4} px  {weights}")
         click.echo(textwrap.fill(r["description"], width, initial_indent="    ", subsequent_indent="    "))
@@ -46,6 +48,6 @@ def _table(rows) -> int:
     for r in rows:
         table.add_row(r["name"] + (" (default)" if r["default"] else ""), r["description"],
                       f"{r['parameters'] / 1e6:.2f}M" if r["parameters"] is not None else "?", f"{r['render_size']} px",
-                      f"yes, {r['weights_mb']} MB" if r["weights"] else "no")
+                      f"{r['source']}, {r['weights_mb']} MB" if r["weights"] else "trainable")
     Console(highlight=False).print(table)
     return 0

