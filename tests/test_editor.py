@@ -280,3 +280,41 @@ def test_the_editor_answers_only_its_own_page(tmp_path):
         code, err = ed.stop()
     assert code == 0, err
     assert sorted(p.name for p in hints.iterdir()) == ["b.json", "two.json"]      # nothing partial left
+    again = Editor(gray, "--hints", hints)        # reopened: the saved hints are there again
+    try:
+        listing = again.request("/api/items")[1]["items"]
+        assert [i["hinted"] for i in listing] == [False, True]
+        assert again.request("/api/items/1")[1]["hints"] == {"points": [[10, 10, "#ff0000"]]}
+    finally:
+        again.stop()
+
+
+def test_a_film_s_scene_cuts_are_given_and_its_hints_stop_at_them(tmp_path):
+    """Two shots: the editor reports the cut where the run's smoother finds it, and a hint placed
+    in the first shot reaches no frame of the second."""
+    import cv2
+
+    from colorize_cli.io.video import encode_frames
+
+    films = tmp_path / "films"
+    films.mkdir()
+    rng = np.random.default_rng(4)
+    a, b = (cv2.GaussianBlur(rng.integers(0, 255, (120, 160)).astype(np.float32), (0, 0), 3) for _ in range(2))
+    a = cv2.normalize(a, None, 20, 120, cv2.NORM_MINMAX).astype(np.uint8)     # a dark shot, then a light one
+    b = cv2.normalize(b, None, 130, 240, cv2.NORM_MINMAX).astype(np.uint8)
+    with av.open(str(films / "two_shots.mp4"), "w") as out:
+        v = out.add_stream("libx264", rate=24)
+        v.width, v.height, v.pix_fmt = 160, 120, "yuv420p"
+        encode_frames(out, v, (av.VideoFrame.from_ndarray(np.repeat((a if i < 8 else b)[..., None], 3, 2),
+                                                          format="rgb24") for i in range(16)))
+    ed = Editor(films, "--hints", tmp_path / "hints")
+    try:
+        info = ed.request("/api/items/0")[1]
+        assert info["kind"] == "film" and info["frames"] == 16 and info["cuts"] == [8]
+        hint = {"frames": {"3": [[80, 60, "#d02020"]]}}
+        assert ed.request("/api/items/0/render?frame=6", hint)[1]["tracked"] != []      # same shot
+        assert ed.request("/api/items/0/render?frame=9", hint)[1]["tracked"] == []      # after the cut
+        code, body = ed.request("/api/items/0/render?frame=99", hint)
+        assert code == 400 and "frame 99" in body["error"]
+    finally:
+        ed.stop()
