@@ -31,12 +31,19 @@ def plot(rows: list[dict], path: Path) -> None:
         if y1 - y0 < 1e-6:
             y0, y1 = y0 - 0.5, y1 + 0.5
         d.rectangle([pad, top, W - pad, top + ph - 10], outline="black")
-        d.text((pad + 4, top + 2), f"{label}: {ys[-1]:.3f}", fill=colour)
+        d.text((pad + 4, top + 2), f"{label}: {ys[-1]:.3f} (latest)", fill=colour)
+        d.text((W - pad + 4, top), f"{y1:.4g}", fill="black")              # the panel's range
+        d.text((W - pad + 4, top + ph - 22), f"{y0:.4g}", fill="black")
+        for x, y in zip(xs, ys):                                           # each point's value
+            px = pad + x / x1 * (W - 2 * pad)
+            d.text((px - 12, top + ph - 24 - (y - y0) / (y1 - y0) * (ph - 24) - 12), f"{y:.4g}", fill=colour)
         pts = [(pad + x / x1 * (W - 2 * pad), top + ph - 12 - (y - y0) / (y1 - y0) * (ph - 24)) for x, y in zip(xs, ys)]
         if len(pts) > 1:
             d.line(pts, fill=colour, width=2)
         for px, py in pts:
             d.ellipse([px - 3, py - 3, px + 3, py + 3], fill=colour)
+    for x in xs:
+        d.text((pad + x / x1 * (W - 2 * pad) - 10, H - pad + 2), f"{x:.1f}", fill="black")
     d.text((W // 2 - 80, H - pad + 20), f"training hours (0 - {x1:.2f})", fill="black")
     d.text((4, 4), "lite-unet campaign on val (195 photos, 256x256)", fill="black")
     img.save(path)
