@@ -134,6 +134,22 @@ def _lab_ab(rgb):
     return rgb_to_lab(np.asarray(rgb, np.float64) / 255.0)[..., 1:]
 
 
+def _opened(browser, tmp_path: Path, name: str, make) -> tuple[Editor, Path, Path]:
+    """make(tmp_path/in/NAME), then `colorize edit tmp_path/in --hints tmp_path/hints` with its
+    page open and first rendered: (editor, input folder, hints folder)."""
+    folder, hints = tmp_path / "in", tmp_path / "hints"
+    folder.mkdir()
+    make(folder / name)
+    ed = Editor(folder, "--hints", hints)
+    try:
+        browser.get(ed.url)
+        _wait(browser, lambda d: (d.find_element("id", "result").get_attribute("src") or "").startswith("data:"))
+    except BaseException:
+        ed.stop()
+        raise
+    return ed, folder, hints
+
+
 def _two_tone(path: Path, w=300, h=200):
     """Dark left half, light right half: two objects with a strong edge between them."""
     img = np.where(np.arange(w)[None, :] < w // 2, 80, 170).astype(np.uint8) * np.ones((h, 1), np.uint8)
@@ -141,13 +157,8 @@ def _two_tone(path: Path, w=300, h=200):
 
 
 def test_place_two_points_save_and_the_run_applies_them(tmp_path, browser):
-    gray, hints = tmp_path / "gray", tmp_path / "hints"
-    gray.mkdir()
-    _two_tone(gray / "two.png")
-    ed = Editor(gray, "--hints", hints)
+    ed, gray, hints = _opened(browser, tmp_path, "two.png", _two_tone)
     try:
-        browser.get(ed.url)
-        _wait(browser, lambda d: (d.find_element("id", "result").get_attribute("src") or "").startswith("data:"))
         assert "two.png" in browser.find_element("id", "status").text
         assert "--hints" in browser.find_element("id", "command").text
         _place(browser, 0.25, 0.5, "#c81e1e")       # left object red
@@ -203,14 +214,9 @@ def _panning_texture(path: Path, frames=24, w=320, h=240, step=2):
 
 
 def test_a_film_hint_on_one_frame_follows_its_shot(tmp_path, browser):
-    films, hints = tmp_path / "films", tmp_path / "hints"
-    films.mkdir()
-    _panning_texture(films / "clip.mp4")
-    ed = Editor(films, "--hints", hints)
+    ed, films, hints = _opened(browser, tmp_path, "clip.mp4", _panning_texture)
     try:
-        browser.get(ed.url)
-        _wait(browser, lambda d: d.find_element("id", "filmbar").is_displayed()
-              and (d.find_element("id", "result").get_attribute("src") or "").startswith("data:"))
+        assert browser.find_element("id", "filmbar").is_displayed()
         n = _renders(browser)
         browser.execute_script("const s = document.getElementById('scrubber'); s.value = 10;"
                                "s.dispatchEvent(new Event('input'));")
