@@ -286,11 +286,14 @@ def test_the_editor_answers_only_its_own_page(tmp_path):
         code, err = ed.stop()
     assert code == 0, err
     assert sorted(p.name for p in hints.iterdir()) == ["b.json", "two.json"]      # nothing partial left
+    (gray / "sub").mkdir()                        # a photo in a subfolder: named by its path in the job
+    (gray / "sub" / "two.png").write_bytes((gray / "two.png").read_bytes())
     again = Editor(gray, "--hints", hints)        # reopened: the saved hints are there again
     try:
         listing = again.request("/api/items")[1]["items"]
-        assert [i["hinted"] for i in listing] == [False, True]
-        assert again.request("/api/items/1")[1]["hints"] == {"points": [[10, 10, "#ff0000"]]}
+        assert [(i["name"], i["hinted"]) for i in listing] == [("b.png", False), ("sub/two.png", False),
+                                                               ("two.png", True)]
+        assert again.request("/api/items/2")[1]["hints"] == {"points": [[10, 10, "#ff0000"]]}
     finally:
         again.stop()
 

@@ -33,6 +33,7 @@ class EditItem:
     index: int
     item: WorkItem
     target: Path            # the .json the editor saves (DIR/<output's relative path>.json)
+    label: str              # what the page calls it: its path within the job (a/b.tif), not only b.tif
 
     @property
     def kind(self) -> str:
@@ -48,7 +49,8 @@ class HintFolder:
         if self.dir.exists() and not self.dir.is_dir():
             raise UsageError(f"{self.dir}: the editor saves a folder of hint files; this is a file "
                              f"(give --hints DIR)")
-        self.items = [EditItem(i, it, self.dir / self._rel(it).with_suffix(".json")) for i, it in enumerate(items)]
+        self.items = [EditItem(i, it, self.dir / self._rel(it).with_suffix(".json"),
+                               str(self._rel(it).with_suffix(it.source.suffix))) for i, it in enumerate(items)]
         self.inputs, self.out = [str(i) for i in inputs], out
 
     def _rel(self, item: WorkItem) -> Path:

@@ -123,13 +123,13 @@ class Handler(BaseHTTPRequestHandler):
     # --- routes --------------------------------------------------------------------------------
     def _items(self, index, query):
         f = self.server.folder
-        items = [{"index": ei.index, "name": str(ei.item.source.name), "kind": ei.kind,
+        items = [{"index": ei.index, "name": ei.label, "kind": ei.kind,
                   "hinted": f.found(ei.index) is not None} for ei in f.items]
         self._send(200, {"items": items, "hints_dir": str(f.dir), "command": f.command()})
 
     def _item(self, index, query):
         f, ei = self.server.folder, self.server.folder.items[index]
-        info = {"index": index, "name": ei.item.source.name, "kind": ei.kind, "target": str(ei.target),
+        info = {"index": index, "name": ei.label, "kind": ei.kind, "target": str(ei.target),
                 "hints": f.load(index)}
         if ei.kind == "film":
             v = self.server.views.film(index)
