@@ -42,7 +42,8 @@ class EditorServer(ThreadingHTTPServer):
         self.on_close = None                # frees what the server was given (the engine)
         self.token = secrets.token_urlsafe(18)
         self.saving = threading.Lock()      # held while a hint file is written: shutdown waits for it
-        host, self.port = self.server_address[:2]
+        self.port = self.server_address[1]
+        self._serving = False
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
 
     @property
@@ -51,7 +52,8 @@ class EditorServer(ThreadingHTTPServer):
 
     def close(self) -> None:
         """Stop serving; a save in progress finishes first (no partial file is left)."""
-        self.shutdown() if getattr(self, "_serving", False) else None
+        if self._serving:
+            self.shutdown()
         with self.saving:
             self.server_close()
         if self.on_close is not None:
