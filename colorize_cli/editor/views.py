@@ -145,6 +145,7 @@ class Views:
         self.lock = threading.Lock()
         self._photos: dict[int, PhotoView] = {}
         self._films: dict[int, FilmView] = {}
+        self._auto: dict[tuple, np.ndarray] = {}     # (item, frame) -> the automatic preview, for suggest
         self.keep_photos = keep_photos
 
     def photo(self, index: int) -> PhotoView:
@@ -197,6 +198,11 @@ class Views:
             gray, s = f.gray(frame), f.scale
         h, w = gray.shape
         px, py = min(w - 1, max(0, round((x + 0.5) * s - 0.5))), min(h - 1, max(0, round((y + 0.5) * s - 0.5)))
-        auto = self.colour(gray, None)
+        key = (index, frame)
+        if key not in self._auto:          # every click asks: the automatic colours are made once
+            if len(self._auto) >= 16:
+                self._auto.pop(next(iter(self._auto)))
+            self._auto[key] = self.colour(gray, None)
+        auto = self._auto[key]
         y0, y1, x0, x1 = max(0, py - 1), py + 2, max(0, px - 1), px + 2
         return suggestions(auto[y0:y1, x0:x1].reshape(-1, 3).mean(0), float(gray[py, px]))
