@@ -94,9 +94,11 @@ def place(spec, weights: Path, args) -> str | None:
     else:
         return None
     dst.parent.mkdir(parents=True, exist_ok=True)
+    from colorize_cli.io.atomic import partial_path
+
     for src in (weights, weights.with_suffix(".json")):
         target = dst.with_suffix(src.suffix)
-        tmp = target.with_name(f".{target.name}.partial")
+        tmp = partial_path(target)          # the project's partial name: whole file or none
         shutil.copyfile(src, tmp)
         os.replace(tmp, target)
     return str(dst)
