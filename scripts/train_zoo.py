@@ -3,7 +3,9 @@
 after another, in one resumable command.
 
     nohup nice -n 19 python3 scripts/train_zoo.py --data ../shared/data/train_shards \\
-        --val ../shared/data/val --out runs/zoo --steps 400 --install >> runs/zoo.out 2>&1 &
+        --val ../shared/data/val --out runs/zoo --steps 200 --install >> runs/zoo.out 2>&1 &
+
+    python3 scripts/train_zoo.py --data X --steps 200 --probe 3     # time each model, train nothing
 
 Protocol: the same train shards, crops of --size (128), each model's own seed recipe
 (models/training/recipes.RECIPES: loss, optimiser, learning rate, batch; a GAN model's first
@@ -83,12 +85,24 @@ def train_one(name: str, args, out: Path) -> dict:
     return row
 
 
+def made_by_queue(shipped: Path) -> bool:
+    """Whether a shipped weights file came from this queue (its card says so)."""
+    card = shipped.with_suffix(".json")
+    if not card.is_file():
+        return False
+    return json.loads(card.read_text()).get("protocol", {}).get("made_by") == "scripts/train_zoo.py"
+
+
 def place(spec, weights: Path, args) -> str | None:
-    """--ship (at most SHIP_LIMIT bytes) into the package, else --install into the installed folder."""
+    """--ship (at most SHIP_LIMIT bytes) into the package, else --install into the installed folder.
+    Weights that ship from a longer training than the queue's are never replaced: the queue's
+    file is installed beside them instead (the comparison reads it from there)."""
     from colorize_cli.models.spec import installed_dir
 
-    if args.ship and weights.stat().st_size <= SHIP_LIMIT:
-        dst = spec.shipped_path
+    shipped = Path(spec.shipped_path)
+    keep = shipped.is_file() and not made_by_queue(shipped)
+    if args.ship and weights.stat().st_size <= SHIP_LIMIT and not keep:
+        dst = shipped
     elif args.install or args.ship:
         dst = installed_dir() / weights.name
     else:
@@ -104,27 +118,58 @@ def place(spec, weights: Path, args) -> str | None:
     return str(dst)
 
 
+def probe(names: list[str], args) -> None:
+    """Seconds per training step of each model (its recipe's batch, --size crops of random pixels:
+    the time does not depend on them), and the minutes --steps would take: how the budget is set."""
+    import torch
+
+    from colorize_cli.models import get_spec
+    from colorize_cli.models.training.recipes import TrainConfig, Trainer, random_batch
+
+    total = 0.0
+    for name in names:
+        cfg = TrainConfig(steps=args.steps, size=args.size, stage="auto", eval_every=10 ** 9, device="cpu")
+        data = torch.randint(0, 255, (64, 3, args.size * 9 // 8, args.size * 9 // 8), dtype=torch.uint8)
+        trainer = Trainer(get_spec(name), data, Path(args.out) / "probe" / name, cfg)
+        batch = trainer.r["batch"]
+        trainer.train_step(random_batch(trainer.images, batch, args.size, trainer.gen))      # warm-up
+        t = time.perf_counter()
+        for _ in range(args.probe):
+            trainer.train_step(random_batch(trainer.images, batch, args.size, trainer.gen))
+        seconds = (time.perf_counter() - t) / args.probe
+        total += seconds * args.steps / 60
+        print(f"{name}: stage {trainer.stage}, batch {batch}: {seconds:.2f} s a step, "
+              f"{seconds * args.steps / 60:.1f} min for {args.steps} steps", flush=True)
+    print(f"all {len(names)}: {total:.0f} min, {total / len(names):.1f} min a model on average")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder of images or of .tar shards")
     ap.add_argument("--val", help="validation image folder (the trainer's loss curve)")
     ap.add_argument("--out", default="runs/zoo")
     ap.add_argument("--models", default=",".join(SEED_ZOO), help="comma-separated, in queue order")
-    ap.add_argument("--steps", type=int, default=400, help="the same budget for every model")
+    ap.add_argument("--steps", type=int, default=200, help="the same budget for every model")
     ap.add_argument("--size", type=int, default=128, help="crop size")
     ap.add_argument("--eval-every", type=int, default=50, help="checkpoint and val-loss interval")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--install", action="store_true", help="put each finished model in the installed-weights folder")
     ap.add_argument("--ship", action="store_true", help="copy files <= 12 MB into models/weights/ (others: installed)")
+    ap.add_argument("--probe", type=int, metavar="N",
+                    help="only time N training steps of each model and print the minutes --steps would take")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    if args.probe:
+        probe(names, args)
+        return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "queue.json"
     state = read_state(state_path)
-    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+    for name in names:
         done = state.get(name, {})
         if done.get("status") == "done" and done.get("steps") == args.steps:
             print(f"{name}: done earlier ({done['steps']} steps), skipped", flush=True)

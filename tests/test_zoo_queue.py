@@ -57,3 +57,29 @@ def test_the_queue_trains_installs_resumes_and_the_model_then_runs(tmp_path):
     missing = _run(["-m", "colorize_cli", "run", "g.png", "-o", "e.png", "--model", "eccv16"], env, tmp_path)
     assert missing.returncode == 2 and "scripts/train_zoo.py --models eccv16" in missing.stderr
     assert str(tmp_path / "cache" / "models") in missing.stderr and missing.stderr.count("\n") == 1
+
+
+def test_ship_never_replaces_weights_that_ship_from_a_longer_training(tmp_path, monkeypatch):
+    import importlib.util
+    from argparse import Namespace
+    from types import SimpleNamespace
+
+    spec_ = importlib.util.spec_from_file_location("train_zoo", ROOT / "scripts" / "train_zoo.py")
+    zoo = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(zoo)
+    monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path / "cache"))
+    made = tmp_path / "run" / "m.onnx"
+    made.parent.mkdir()
+    made.write_bytes(b"queue weights")
+    made.with_suffix(".json").write_text(json.dumps({"protocol": {"made_by": "scripts/train_zoo.py"}}))
+    shipped = tmp_path / "package" / "m.onnx"
+    shipped.parent.mkdir()
+    shipped.write_bytes(b"longer training")
+    shipped.with_suffix(".json").write_text(json.dumps({"steps": 5000}))
+    spec = SimpleNamespace(shipped_path=shipped)
+    placed = zoo.place(spec, made, Namespace(ship=True, install=False))
+    assert shipped.read_bytes() == b"longer training"                       # kept
+    assert placed == str(tmp_path / "cache" / "models" / "m.onnx") and Path(placed).read_bytes() == b"queue weights"
+    shipped.with_suffix(".json").write_text(json.dumps({"protocol": {"made_by": "scripts/train_zoo.py"}}))
+    assert zoo.place(spec, made, Namespace(ship=True, install=False)) == str(shipped)   # the queue's own: replaced
+    assert shipped.read_bytes() == b"queue weights"
