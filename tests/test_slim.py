@@ -138,10 +138,11 @@ def test_the_cpu_engine_batches_one_frame_unless_told(tmp_path):
     assert all(engine_class(name).default_batch == 8 for name in BACKENDS if name != "cpu")
 
 
-@pytest.mark.parametrize("size,look", [((1920, 1080), "19"), ((1280, 720), "40")])
+@pytest.mark.parametrize("size,look", [((1920, 1080), "14"), ((1280, 720), "32"), ((960, 540), "40")])
 def test_the_encoder_look_ahead_is_capped_by_frame_size(tmp_path, size, look):
-    """x264's look-ahead frames are most of a 1080p film's memory: capped there (19 frames), not
-    at 720p (medium's own 40). Read back from the options x264 writes into the film itself."""
+    """x264's look-ahead frames are most of a 1080p film's memory: capped by frame size (14 frames
+    at 1080p, 32 at 720p), not at 960x540 (medium's own 40). Read back from the options x264
+    writes into the film itself."""
     import re
 
     import av
