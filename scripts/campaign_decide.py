@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 WITHIN_DB = 0.3
-GRAY_PSNR = 22.87      # the val set's gray row (a = b = 0), as every card records it
 
 
 def candidates(decided: Path, weights: Path) -> list[dict]:
@@ -31,6 +30,11 @@ def candidates(decided: Path, weights: Path) -> list[dict]:
         rows.append({"name": f"campaign step {step:,}", "decode": card["decode"], "render": card["render_size"],
                      "file": str(card_path.with_suffix(".safetensors")), **card["metrics_val_256"]})
     return rows
+
+
+def gain(row: dict) -> float:
+    """The PSNR gain over gray as the card records it (gain_db, or psnr - psnr_gray)."""
+    return row["gain_db"] if "gain_db" in row else row["psnr"] - row["psnr_gray"]
 
 
 def choose(rows: list[dict]) -> dict:
@@ -55,7 +59,7 @@ def main() -> int:
         decode = r.get("decode")
         decode = f"mix {decode['mix']:g}, T {decode['temperature']:g}, gain {decode['gain']:g}, render {r['render']}" \
             if decode else "card"
-        print(f"| {mark}{r['name']}{mark} | {r['psnr']:.2f} | {r['psnr'] - GRAY_PSNR:+.2f} | {r['dcf']:.1f} | "
+        print(f"| {mark}{r['name']}{mark} | {r['psnr']:.2f} | {gain(r):+.2f} | {r['dcf']:.1f} | "
               f"{r['cf']:.1f} | {r['ciede2000']:.2f} | {decode} |")
     print(f"default rule (lowest ΔCF within {WITHIN_DB} dB of the best PSNR): {chosen['name']}"
           + (f" -> {chosen['file']}" if "file" in chosen else ""))
