@@ -206,6 +206,7 @@ class ModelOptions:
             raise UsageError(f"{path}: weights file not found")
         if not path.is_file():
             raise UsageError(f"{path}: weights must be a regular file")
-        if path.suffix.lower() != ".safetensors":
-            raise UsageError(f"{path}: only .safetensors weights are loaded (a pickled {path.suffix or 'file'} "
-                             f"can run code when opened); convert it with safetensors.torch.save_file")
+        if path.suffix.lower() not in (".safetensors", ".onnx"):
+            raise UsageError(f"{path}: only .safetensors or .onnx weights are loaded (a pickled "
+                             f"{path.suffix or 'file'} can run code when opened); convert it with "
+                             f"safetensors.torch.save_file")

@@ -69,7 +69,7 @@ def load_weights(net: nn.Module, path: str | Path, strict: bool = True) -> dict:
 
     path = Path(path)
     if path.suffix.lower() not in (".safetensors", ".onnx"):
-        raise UsageError(f"{path}: only .safetensors weights are loaded (a pickled file can run code)")
+        raise UsageError(f"{path}: only .safetensors or .onnx weights are loaded (a pickled file can run code)")
     card = read_card(path)
     expected = card.get("sha256")
     if expected and expected != weights_sha256(path):

@@ -80,3 +80,32 @@ def test_lite_unet_stages_cache_train_and_resume(shared_data, tmp_path):
     with torch.no_grad():
         ab = net(torch.rand(1, 1, 64, 96))
     assert ab.shape == (1, 2, 64, 96) and ab.abs().max() <= 1
+
+
+def test_eval_scores_a_weights_file_beside_the_shipped_one(shared_data, tmp_path):
+    """`--model NAME=FILE` scores that file (the queue's weights, where shipped ones take
+    precedence) in the same table; a missing file is one line and exit 2."""
+    import json
+
+    import torch
+
+    from colorize_cli.engines.onnx_export import write_weights_file
+    from colorize_cli.models import create_model
+    from conftest import run_cli_here
+
+    torch.manual_seed(0)
+    other = tmp_path / "baseline-cnn.onnx"
+    write_weights_file(create_model("baseline-cnn", weights=None), other, {}, "fp16", "tests")
+    r = run_cli_here("eval", shared_data / "val", "--limit", 3, "--engine", "cpu", "--json",
+                     "--model", f"baseline-cnn,baseline-cnn={other}")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert list(rows) == ["gray (a=b=0)", "baseline-cnn", f"baseline-cnn={other}"]
+    assert rows["baseline-cnn"]["psnr"] != pytest.approx(rows[f"baseline-cnn={other}"]["psnr"], abs=0.01)
+
+    same = run_cli_here("eval", shared_data / "val", "--limit", 3, "--engine", "cpu", "--json",
+                        "--model", f"baseline-cnn={other}")
+    assert json.loads(same.stdout)["baseline-cnn"]["psnr"] == pytest.approx(rows[f"baseline-cnn={other}"]["psnr"])
+
+    bad = run_cli_here("eval", shared_data / "val", "--limit", 3, "--model", f"baseline-cnn={tmp_path / 'no.onnx'}")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "no.onnx" in bad.stderr

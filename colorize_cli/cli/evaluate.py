@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -12,7 +13,8 @@ from .common import model_options
 @cli.command("eval")
 @click.argument("folder", required=False)
 @click.option("--model", "-m", "models", default="baseline-cnn", show_default=True,
-              help="comma-separated model names")
+              help="comma-separated model names; NAME=FILE scores that weights file (e.g. one the "
+                   "training queue installed, where shipped weights would take precedence)")
 @model_options(only=("engine",))
 @click.option("--limit", type=int, help="only the first N images")
 @click.option("--grid", help="write a PNG grid gray | models | truth")
@@ -50,8 +52,8 @@ def evaluate_cmd(folder, models, engine, limit, grid, videos, frames, hint_count
     if not images:
         raise UsageError(f"{folder}: no .jpg/.png images")
     predictors = {"gray (a=b=0)": None}
-    for name in models.split(","):
-        predictors[name] = Colorizer(name.strip(), engine, batch_size=16).predictor
+    for label, name, weights in parse_models(models):
+        predictors[label] = Colorizer(name, engine, batch_size=16, weights=weights).predictor
     rows = evaluate(predictors, images)
     if hint_counts:
         _add_hint_rows(rows, predictors, images, hint_counts)
@@ -69,12 +71,28 @@ def _evaluate_videos(videos, models: str, engine: str, frames, as_json: bool) ->
     from colorize_cli.api import Colorizer
     from colorize_cli.tools.video_eval import evaluate_clips, markdown
 
-    for name in models.split(","):
-        table = evaluate_clips(list(videos), Colorizer(name.strip(), engine, batch_size=8).predictor, limit=frames)
+    for label, name, weights in parse_models(models):
+        table = evaluate_clips(list(videos), Colorizer(name, engine, batch_size=8, weights=weights).predictor,
+                               limit=frames)
         if as_json:
-            click.echo(json.dumps({"model": name.strip(), "clips": table}, indent=2))
+            click.echo(json.dumps({"model": label, "clips": table}, indent=2))
         else:
-            click.echo(f"{name.strip()}: {len(videos)} clips, metrics at 360p\n\n{markdown(table)}\n")
+            click.echo(f"{label}: {len(videos)} clips, metrics at 360p\n\n{markdown(table)}\n")
+
+
+def parse_models(models: str) -> list[tuple[str, str, str]]:
+    """"a,b=FILE" -> [(label, name, weights)]: weights "default" (shipped, else installed) or FILE;
+    the label is the name, or NAME=FILE where a name comes twice."""
+    from colorize_cli.errors import UsageError
+
+    out = []
+    for item in (m.strip() for m in models.split(",") if m.strip()):
+        name, _, weights = item.partition("=")
+        if weights and not Path(weights).expanduser().is_file():
+            raise UsageError(f"{weights}: no such weights file (--model {item})")
+        out.append((name.strip(), name.strip(), str(Path(weights).expanduser()) if weights else "default"))
+    names = [n for _, n, _ in out]
+    return [(f"{n}={w}" if names.count(n) > 1 and w != "default" else n, n, w) for _, n, w in out]
 
 
 def _add_hint_rows(rows: dict, predictors: dict, images, hint_counts: str) -> None:

