@@ -67,6 +67,15 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
 
 
+def descend(opt, loss_fn: LiteLoss, heads, ab2, ab4) -> dict:
+    """One optimiser step on loss_fn(reg, logits, ab2, ab4); returns the loss and its parts."""
+    loss, parts = loss_fn(*heads, ab2, ab4)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return {"loss": float(loss.detach()), **parts}
+
+
 def start_net(init: str | Path | None, encoder: str = "lite0") -> LiteUNet:
     """The shipped lite-unet (or `init`, a safetensors file), decode settings from its card;
     init "imagenet": the wheel's ImageNet encoder and a fresh decoder (needs the `[train]` extra)."""
@@ -131,13 +140,9 @@ class Arm:
         gen = step_generator(self.cfg.seed, self.step)
         rgb = random_batch(self.images, self.cfg.batch, self.size, gen)
         L, ab2, ab4 = lab_targets(rgb)
-        reg, logits = self.net.heads(L)
-        loss, parts = self.loss_fn(reg, logits, ab2, ab4)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        parts = descend(self.opt, self.loss_fn, self.net.heads(L), ab2, ab4)
         self.step += 1
-        return {"loss": float(loss.detach()), **parts, "lr_factor": f}
+        return {**parts, "lr_factor": f}
 
     stop_requested = False     # set by a signal handler (Campaign.run): checkpoint now and return
 

@@ -20,7 +20,7 @@ import torch
 
 from colorize_cli.colorspace import rgb_to_lab
 
-from .campaign import CampaignConfig, lr_factor, step_generator
+from .campaign import CampaignConfig, descend, lr_factor, step_generator
 from .data import random_batch
 from .lite import LiteLoss, lab_targets
 from ..hint_lite import HintLiteUNet
@@ -101,13 +101,9 @@ class HintTrainer:
         rgb = random_batch(self.images, cfg.batch, cfg.size, gen)
         L, ab2, ab4 = lab_targets(rgb)
         hint = sample_hints(rgb_to_lab(rgb)[:, 1:] / 110, gen, cfg)
-        reg, logits = self.net.hinted_heads(L, hint)
-        loss, parts = self.loss_fn(reg, logits, ab2, ab4)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        parts = descend(self.opt, self.loss_fn, self.net.hinted_heads(L, hint), ab2, ab4)
         self.step += 1
-        return {"loss": float(loss.detach()), **parts, "lr_factor": f}
+        return {**parts, "lr_factor": f}
 
     def run(self, stop: int, on_checkpoint=None) -> None:
         while self.step < stop:
