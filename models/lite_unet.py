@@ -94,12 +94,16 @@ class LiteDecoder(nn.Module):
 
     def forward(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """(ab / 110 at /2, bin logits at /4)."""
+        h4, h2 = self.trunk(feats)
+        return torch.tanh(self.reg(h2)), self.cls(h4)
+
+    def trunk(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The decoder's last features: (at /4, before the bin head; at /2, before the regression)."""
         h = self.bottleneck(feats[4])
         h = self.up16(self._up(h, feats[3]))
         h = self.up8(self._up(h, feats[2]))
         h4 = self.up4(self._up(h, feats[1]))
-        h2 = self.up2(self._up(h4, feats[0]))
-        return torch.tanh(self.reg(h2)), self.cls(h4)
+        return h4, self.up2(self._up(h4, feats[0]))
 
 
 class LiteUNet(nn.Module):

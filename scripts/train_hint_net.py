@@ -2,7 +2,7 @@
 """Learned hint channels for lite-unet (issue #24): train (resumable) and score on val.
 
     nohup nice -n 19 python3 scripts/train_hint_net.py train --images runs/campaign/images-252.npy \\
-        --prior runs/campaign/prior.pt --out runs/hintnet --steps 4000 >> runs/hintnet.out 2>&1 &
+        --out runs/hintnet --steps 4000 >> runs/hintnet.out 2>&1 &
     python3 scripts/train_hint_net.py score --val ../shared/data/val --ckpt runs/hintnet/hints.ckpt --limit 60
 
 `score` uses the `colorize eval --hints` protocol (256x256 val photos, k seeded true-colour points
@@ -32,14 +32,12 @@ def build(ckpt: str | None):
 
 def train(args) -> None:
     from colorize_cli.models.training.hints import HintConfig, HintTrainer
-    from colorize_cli.models.training.lite import LiteConfig, LiteLoss
 
     torch.set_num_threads(args.threads)
     images = torch.from_numpy(np.load(args.images))
-    loss_fn = LiteLoss(LiteConfig(), torch.load(args.prior))
-    cfg = HintConfig(total_steps=args.steps)
+    cfg = HintConfig(total_steps=args.steps, cached=args.cached)
     net = build(None)
-    tr = HintTrainer(net, images, loss_fn, args.out, cfg, say=lambda s: print(s, flush=True))
+    tr = HintTrainer(net, images, args.out, cfg, say=lambda s: print(s, flush=True))
     tr.run(args.stop or args.steps)
 
 
@@ -103,9 +101,10 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
     t.add_argument("--images", required=True, help="the campaign's image cache (N, 3, S, S) uint8 .npy")
-    t.add_argument("--prior", required=True, help="the campaign's ab prior (prior.pt)")
     t.add_argument("--out", default="runs/hintnet")
     t.add_argument("--steps", type=int, default=4000, help="cosine horizon")
+    t.add_argument("--cached", type=int, default=0, help="train the head on the automatic outputs of N "
+                   "centre crops computed once (fast); 0: live random crops")
     t.add_argument("--stop", type=int, default=0, help="stop after this step (resume later)")
     t.add_argument("--threads", type=int, default=2)
     s = sub.add_parser("score")
