@@ -56,6 +56,7 @@ def main() -> None:
     ap.add_argument("--backbone-steps", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--val-limit", type=int)
+    ap.add_argument("--arms", help="comma-separated arm names to run (default: all, in order)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -65,8 +66,9 @@ def main() -> None:
     images, loss_fn = camp.images(SIZE), camp.loss_fn()
     path = Path(args.out) / "choices.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
+    chosen = set(args.arms.split(",")) if args.arms else None
     for name, over, init, steps in arms(args):
-        if name in results:
+        if name in results or (chosen and name not in chosen):
             continue
         cfg = replace(base, **over)
         arm = Arm(Path(args.out) / "choices" / name, SIZE, cfg.total_steps, steps, cfg, images, loss_fn, init, camp.say)
