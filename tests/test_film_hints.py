@@ -83,3 +83,30 @@ def test_segmented_hinted_film_equals_the_continuous_one(tmp_path, cli, random_w
         fb = [f.to_ndarray(format="yuv444p") for f in b.decode(video=0)]
     assert len(fa) == len(fb) == 60
     assert max(int(np.abs(x.astype(int) - y).max()) for x, y in zip(fa, fb)) <= 2
+
+
+def _colour_pan(path, n=12, w=320, h=240):
+    """Four coloured quadrants with a luma texture (so points can be tracked), panning 2 px a frame."""
+    rng = np.random.default_rng(0)
+    tex = 0.55 + 0.45 * rng.random((h // 8, (w + 2 * n) // 8)).repeat(8, 0).repeat(8, 1)
+    colours = np.array([[[200, 40, 40], [40, 180, 60]], [[50, 70, 210], [220, 200, 40]]], float)
+    quad = colours[(np.arange(h) >= h // 2).astype(int)[:, None], (np.arange(w + 2 * n) >= (w + 2 * n) // 2).astype(int)[None, :]]
+    scene = (quad * tex[..., None]).clip(0, 255).astype(np.uint8)
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=24, options={"crf": "10", "preset": "ultrafast"})
+        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+        encode_frames(out, v, (av.VideoFrame.from_ndarray(np.ascontiguousarray(scene[:, 2 * i:2 * i + w]),
+                                                          format="rgb24") for i in range(n)))
+    return path
+
+
+def test_eval_video_has_a_hinted_shot_row(tmp_path, cli):
+    """`colorize eval --video CLIP --hints K`: K true-colour points on one frame lift the rest of
+    the shot, measured through the run path (shipped baseline-cnn)."""
+    clip = _colour_pan(tmp_path / "pan.mp4")
+    r = cli("eval", "--video", clip, "--hints", "0,6", "--frames", "12", "--model", "baseline-cnn",
+            "--engine", "cpu", "--json")
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(r.stdout)["hinted_shots"]
+    assert (row["points"], row["shot_frames"], row["frames"], row["leak_after_cut"]) == (6, 12, 12, None)
+    assert row["psnr_hinted"] > row["psnr_auto"] + 1.0, row
