@@ -146,3 +146,23 @@ def png16(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None, dpi: int
     out += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
     path.write_bytes(out)
     return path
+
+
+def scene_film(path, n=40, cut=30, w=192, h=128, gop=48):
+    """A textured square moving right 2 px a frame over a dark background; a cut at `cut` to a
+    bright scene with the square elsewhere."""
+    yy, xx = np.mgrid[0:40, 0:40]
+    tex = (150 + 30 * np.sin(xx / 3.0) * np.sin(yy / 3.0)).astype(np.uint8)
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=24, options={"crf": "10", "preset": "ultrafast", "g": str(gop)})
+        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+        def frame(i):
+            if i < cut:
+                img = np.full((h, w), 25, np.uint8)
+                img[44:84, 20 + 2 * i:60 + 2 * i] = tex
+            else:
+                img = np.full((h, w), 215, np.uint8)
+                img[10:50, 120:160] = tex
+            return av.VideoFrame.from_ndarray(np.repeat(img[..., None], 3, -1), format="rgb24")
+        encode_frames(out, v, (frame(i) for i in range(n)))
+    return path

@@ -7,26 +7,7 @@ import torch
 
 from colorize_cli.colorspace import rgb_to_lab
 from colorize_cli.io.video import encode_frames
-
-
-def _scene_film(path, n=40, cut=30, w=192, h=128):
-    """A textured square moving right 2 px a frame over a dark background; a cut at `cut` to a
-    bright scene with the square elsewhere."""
-    yy, xx = np.mgrid[0:40, 0:40]
-    tex = (150 + 30 * np.sin(xx / 3.0) * np.sin(yy / 3.0)).astype(np.uint8)
-    with av.open(str(path), "w") as out:
-        v = out.add_stream("libx264", rate=24, options={"crf": "10", "preset": "ultrafast", "g": "48"})
-        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
-        def frame(i):
-            if i < cut:
-                img = np.full((h, w), 25, np.uint8)
-                img[44:84, 20 + 2 * i:60 + 2 * i] = tex
-            else:
-                img = np.full((h, w), 215, np.uint8)
-                img[10:50, 120:160] = tex
-            return av.VideoFrame.from_ndarray(np.repeat(img[..., None], 3, -1), format="rgb24")
-        encode_frames(out, v, (frame(i) for i in range(n)))
-    return path
+from media import scene_film
 
 
 def _ab(frame, box):
@@ -37,7 +18,7 @@ def _ab(frame, box):
 
 
 def test_a_frame_hint_colours_its_shot_and_nothing_after_the_cut(tmp_path, cli, random_weights):
-    src = _scene_film(tmp_path / "film.mkv")
+    src = scene_film(tmp_path / "film.mkv")
     hints = tmp_path / "film.json"
     # frame 10: the square spans x 40-80, y 44-84; its centre (60, 64)
     hints.write_text(json.dumps({"frames": {"10": [[60, 64, "#2050d0", 6]]}}))
@@ -62,7 +43,7 @@ def test_a_frame_hint_colours_its_shot_and_nothing_after_the_cut(tmp_path, cli, 
 
 
 def test_segmented_hinted_film_equals_the_continuous_one(tmp_path, cli, random_weights):
-    src = _scene_film(tmp_path / "film.mkv", n=60, cut=60)
+    src = scene_film(tmp_path / "film.mkv", n=60, cut=60)
     regop = tmp_path / "gop.mkv"       # keyframes every 12 frames: several segments
     with av.open(str(src)) as i, av.open(str(regop), "w") as o:
         v = o.add_stream("libx264", rate=24, options={"g": "12", "preset": "ultrafast", "crf": "10"})

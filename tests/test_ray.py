@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from media import make_clip
+from media import make_clip, scene_film
 
 pytest.importorskip("ray")
 psutil = pytest.importorskip("psutil")
@@ -129,3 +129,58 @@ def test_a_driver_that_dies_right_after_a_worker_finishes_leaves_files_the_job_k
     assert [r.status for r in results] == ["done", "done"], [r.error for r in results]
     assert sorted(p.name for p in out.glob("*.png")) == ["a.png", "b.png"]
     assert not list(out.glob(".*partial*"))
+
+
+def test_hints_travel_with_ray_tasks(tmp_path, random_weights):
+    """`--ray --hints DIR`: a hinted photo, an automatic one and a hinted film in segments come out
+    as the local run makes them, and the manifest's configuration includes the hints."""
+    from PIL import Image
+
+    src, hints = tmp_path / "in", tmp_path / "hints"
+    src.mkdir(), hints.mkdir()
+    gray = np.full((96, 160), 70, np.uint8)
+    gray[:, 80:] = 190
+    Image.fromarray(gray).save(src / "scene.png")
+    Image.fromarray(gray[:, ::-1]).save(src / "plain.png")
+    scene_film(src / "film.mkv", n=60, cut=60, gop=12)
+    (hints / "scene.json").write_text(json.dumps({"points": [[40, 48, "#c02020", 4]]}))
+    (hints / "film.json").write_text(json.dumps({"frames": {"30": [[100, 64, "#d03020", 6]]}}))
+    common = ["--weights", str(random_weights), "--codec", "ffv1", "--segment-seconds", "1", "--hints", str(hints),
+              "--json"]
+    outs = {}
+
+    def run(name, *extra):
+        outs[name] = tmp_path / name
+        r = subprocess.run([sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(outs[name]), *extra,
+                            *common], capture_output=True, text=True, timeout=400, env=dict(os.environ, RAY_num_cpus="2"))
+        assert r.returncode == 0, r.stderr
+        items = [json.loads(line) for line in r.stdout.splitlines()]
+        return {i["source"].split("/")[-1]: i for i in items if "source" in i}
+
+    for name, extra in (("local", []), ("ray", ["--ray"])):
+        notes = run(name, *extra)
+        assert any("1 hint from" in w for w in notes["scene.png"]["warnings"]), notes
+        assert not any("hint" in w for w in notes["plain.png"]["warnings"]), notes
+    for photo in ("scene.png", "plain.png"):
+        assert np.array_equal(np.asarray(Image.open(outs["local"] / photo)), np.asarray(Image.open(outs["ray"] / photo)))
+    import av
+
+    frames = {}
+    for name in outs:
+        with av.open(str(outs[name] / "film.mkv")) as c:
+            frames[name] = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(frames["local"]) == len(frames["ray"]) == 60
+    assert all(np.array_equal(a, b) for a, b in zip(frames["local"], frames["ray"]))
+    import torch
+
+    from colorize_cli.colorspace import rgb_to_lab
+
+    def ab(rgb):
+        return rgb_to_lab(torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)[0, 1:].numpy()
+
+    want = ab(np.array([[[0xd0, 0x30, 0x20]]], np.uint8))[:, 0, 0]     # frame 30's square: x 80-120, y 44-84
+    assert np.abs(ab(frames["ray"][30])[:, 54:74, 90:110].reshape(2, -1).mean(1) - want).max() < 15
+    (hints / "scene.json").write_text(json.dumps({"points": [[40, 48, "#20c020", 4]]}))   # changed: redone alone
+    again = run("ray", "--ray")
+    assert {k: v["status"] for k, v in again.items()} == {"scene.png": "done", "plain.png": "skipped",
+                                                          "film.mkv": "skipped"}, again

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from colorize_cli.errors import ColorizeError, MissingExtraError, UsageError
+from colorize_cli.errors import ColorizeError, MissingExtraError
 from colorize_cli.io.atomic import publish_staged
 from colorize_cli.options import ModelOptions, RunOptions
 from colorize_cli.results import ItemResult, error_text
@@ -40,7 +40,7 @@ def make_worker_class(ray):
 
             return session_settings(self.session, RunOptions(**options))
 
-        def process(self, source, output, kind, options, replace) -> tuple[dict, list]:
+        def process(self, source, output, kind, options, replace, hints=None) -> tuple[dict, list]:
             """The item's result and its finished files as (tmp, final) pairs, not yet renamed:
             the driver records their identity in the manifest first, then publishes them."""
             from colorize_cli.io.atomic import defer_publish, discard
@@ -51,7 +51,7 @@ def make_worker_class(ray):
             staged: list = []
             token = defer_publish.set(staged)
             try:
-                res = process_item(self.session, item, RunOptions(**options), replace=replace)
+                res = process_item(self.session, item, RunOptions(**options), replace=replace, hints=hints)
             finally:
                 defer_publish.reset(token)
             if res.status != "done":
@@ -60,11 +60,11 @@ def make_worker_class(ray):
                 staged = []
             return res.to_dict(), staged
 
-        def segment(self, source, window, out, options) -> int:
+        def segment(self, source, window, out, options, hints=None) -> int:
             from colorize_cli.pipeline.item import colorize_film
 
             return colorize_film(self.session, Path(source), Path(out), RunOptions(**options), replace=True,
-                                 window=tuple(window), segment=True).frames
+                                 window=tuple(window), segment=True, hints=hints).frames
 
     return ColorizeWorker
 
@@ -78,9 +78,8 @@ class Task:
 
 def run_on_ray(plan, options: RunOptions, model: ModelOptions, address: str | None = "auto",
                workers: int | None = None, verify: bool = False):
-    """Yield ItemResults as actors finish them; the manifest is written by this driver."""
-    if plan.hints:
-        raise UsageError("--hints is not carried to Ray workers yet; run hinted items locally (without --ray)")
+    """Yield ItemResults as actors finish them; the manifest is written by this driver. Each
+    item's hints (read and checked by the driver) travel with its task."""
     ray = _ray()
     # Ray's driver prints task-retry notices on stdout; stdout is for our data only.
     with contextlib.redirect_stdout(sys.stderr):
@@ -127,7 +126,7 @@ class RayJob:
         settings = ray.get(actors[0].settings.remote(self.opts))
         config = config_hash(settings)
         self.ledger = open_ledger(open_job(self.plan, settings, config, runner="ray"), config, self.options,
-                                  self.verify)
+                                  self.verify, self.plan.hints)
         try:
             tasks = []
             for item in self.plan.items:
@@ -185,9 +184,10 @@ class RayJob:
         if task.kind == "segment":
             film = self.films[item.source]
             return actor.segment.remote(str(item.source), film.window(task.seg), str(film.part(task.seg)),
-                                        dataclasses.asdict(film.options))
-        return actor.process.remote(str(item.source), str(item.output), item.kind, self.opts,
-                                    self.tickets[item.source].replace)
+                                        dataclasses.asdict(film.options), film.hints)
+        ticket = self.tickets[item.source]
+        return actor.process.remote(str(item.source), str(item.output), item.kind, self.opts, ticket.replace,
+                                    ticket.hints)
 
     def _collect(self, task: Task, ref):
         """A finished task's result: an ItemResult to yield, a join Task to queue, or None."""
