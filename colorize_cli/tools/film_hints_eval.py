@@ -21,6 +21,7 @@ import torch
 from colorize_cli.colorspace import rgb_to_lab
 from colorize_cli.io.video import encode_frames
 from colorize_cli.pipeline.film_hints import _frames, is_cut
+from colorize_cli.tools.evaluate import hint_points
 
 
 def gray_copy(src: Path, dst: Path, frames: int | None, width: int) -> list[np.ndarray]:
@@ -70,15 +71,8 @@ def shots_of(film: Path) -> list[list[int]]:
 
 
 def true_points(rgb: np.ndarray, k: int, seed: int = 0) -> list:
-    """k points [x, y, "#rrggbb"] at seeded positions, each the 7x7 mean colour around it."""
-    rng = np.random.default_rng(seed)
-    h, w = rgb.shape[:2]
-    pts = []
-    for _ in range(k):
-        y, x = int(rng.integers(3, h - 3)), int(rng.integers(3, w - 3))
-        c = rgb[y - 3:y + 4, x - 3:x + 4].reshape(-1, 3).mean(0)
-        pts.append([x, y, "#%02x%02x%02x" % tuple(int(round(v)) for v in c)])
-    return pts
+    """The photo protocol's k points (tools.evaluate.hint_points) as hint-file entries."""
+    return [[x, y, "#%02x%02x%02x" % c] for x, y, c, _ in hint_points(rgb, k, seed)]
 
 
 def hinted_shot(clip: str | Path, colorizer, points: int = 10, frames: int | None = 96,
