@@ -11,7 +11,10 @@ training the hinted output is the automatic one exactly; with no hint the head d
 
 A first version (stop 26), a hint branch added to the encoder features with a copy of the
 decoder, learned nothing of the hints in 400 steps: sparse points gave its zero-initialised
-projections almost no gradient. The pooled residuals here are dense where it matters.
+projections almost no gradient. The pooled residuals here are dense where it matters. This one
+learned (3,000 steps): on the 195 val photos, with the propagation after it, +0.3 dB over the
+shipped path with 1-2 points, 0.1-0.3 dB less from 10 points, ΔCF 2.6-3.4 higher at every count
+(the README's table); not used by the pipeline.
 """
 from __future__ import annotations
 
