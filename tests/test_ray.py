@@ -184,3 +184,25 @@ def test_hints_travel_with_ray_tasks(tmp_path, random_weights):
     again = run("ray", "--ray")
     assert {k: v["status"] for k, v in again.items()} == {"scene.png": "done", "plain.png": "skipped",
                                                           "film.mkv": "skipped"}, again
+
+
+def test_a_hinted_photo_job_on_ray_equals_the_local_one(tmp_path, random_weights):
+    """A photos-only job (no film: the local run keeps the numpy kernels, colour.jit.choose_for):
+    Ray's workers make the same choice, so the hinted photo is the same to the code value."""
+    from PIL import Image
+
+    src, hints = tmp_path / "in", tmp_path / "hints"
+    src.mkdir(), hints.mkdir()
+    rng = np.random.default_rng(1)
+    gray = (np.kron(rng.integers(40, 220, (12, 20)), np.ones((8, 8))) + rng.normal(0, 4, (96, 160))).clip(0, 255)
+    Image.fromarray(gray.astype(np.uint8)).save(src / "scene.png")
+    (hints / "scene.json").write_text(json.dumps({"points": [[40, 48, "#c02020", 4], [120, 20, "#2040c0", 3]]}))
+    outs = {}
+    for name, extra in (("local", []), ("ray", ["--ray"])):
+        outs[name] = tmp_path / name
+        r = subprocess.run([sys.executable, "-m", "colorize_cli", "run", str(src), "-o", str(outs[name]), *extra,
+                            "--weights", str(random_weights), "--hints", str(hints)],
+                           capture_output=True, text=True, timeout=400, env=dict(os.environ, RAY_num_cpus="2"))
+        assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.asarray(Image.open(outs["local"] / "scene.png")),
+                          np.asarray(Image.open(outs["ray"] / "scene.png")))

@@ -30,9 +30,11 @@ def _ray():
 def make_worker_class(ray):
     @ray.remote(max_restarts=3, max_task_retries=3)
     class ColorizeWorker:
-        def __init__(self, model: dict):
+        def __init__(self, model: dict, photos: int = 0, films: int = 0):
+            from colorize_cli.colour import jit
             from colorize_cli.pipeline.session import Session
 
+            jit.choose_for(photos=photos, films=films)     # the job's kernel choice, as a local run makes it
             self.session = Session(ModelOptions(**model))
 
         def settings(self, options: dict) -> dict:
@@ -113,7 +115,9 @@ class RayJob:
         n = self.workers or max(1, gpus or int(resources.get("CPU", 1)))
         per = {"num_gpus": 1} if gpus else {"num_cpus": max(1, int(resources.get("CPU", 1)) // n)}
         worker = make_worker_class(self.ray)
-        return [worker.options(**per).remote(dataclasses.asdict(self.model)) for _ in range(n)]
+        kinds = [item.kind for item in self.plan.items]
+        return [worker.options(**per).remote(dataclasses.asdict(self.model), kinds.count("image"), kinds.count("video"))
+                for _ in range(n)]
 
     def _run(self):
         from colorize_cli.jobs.ledger import open_ledger
