@@ -78,9 +78,7 @@ class HintLiteUNet(nn.Module):
         """(the automatic ab / 110 at the input size, exactly base(x); the decoder's /4 features)."""
         b = self.base
         h4, h2 = b.decoder.trunk(b.features(x))
-        reg, logits = torch.tanh(b.decoder.reg(h2)), b.decoder.cls(h4)
-        ab = b.blend(reg, logits, b.mix, b.temperature) * b.gain
-        return F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False), h4
+        return b.decode(*b.decoder.outputs(h4, h2), x.shape[-2:]), h4
 
     def forward(self, x: torch.Tensor, hint: torch.Tensor | None = None) -> torch.Tensor:
         """ab / 110 at the input size; hint (N, 3, H, W): a/110 and b/110 where hinted, mask."""

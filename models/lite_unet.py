@@ -94,7 +94,10 @@ class LiteDecoder(nn.Module):
 
     def forward(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """(ab / 110 at /2, bin logits at /4)."""
-        h4, h2 = self.trunk(feats)
+        return self.outputs(*self.trunk(feats))
+
+    def outputs(self, h4: torch.Tensor, h2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two heads on the trunk's features: (ab / 110 at /2, bin logits at /4)."""
         return torch.tanh(self.reg(h2)), self.cls(h4)
 
     def trunk(self, feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -140,10 +143,13 @@ class LiteUNet(nn.Module):
         annealed = F.interpolate(annealed, size=reg.shape[-2:], mode="bilinear", align_corners=False)
         return reg + mix * (annealed - reg)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        reg, logits = self.heads(x)
+    def decode(self, reg: torch.Tensor, logits: torch.Tensor, size) -> torch.Tensor:
+        """The heads blended with the weights' own mix, temperature and gain, at `size`."""
         ab = self.blend(reg, logits, self.mix, self.temperature) * self.gain
-        return F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return F.interpolate(ab, size=size, mode="bilinear", align_corners=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(*self.heads(x), x.shape[-2:])
 
 
 def lite0() -> LiteUNet:
