@@ -36,7 +36,8 @@ setup(
         "colorize_cli.models": "models",
         "colorize_cli.engines": "engines",
     },
-    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.onnx", "weights/*.json"],
+    package_data={"colorize_cli.models": ["weights/*.safetensors", "weights/*.onnx", "weights/*.json",
+                                         "cards/zoo/*.json"],   # the seed comparison's cards (#30)
                   "colorize_cli.editor": ["page.html"]},
     # The plain install is the CPU runtime: no torch. The shipped models run from their ONNX graphs
     # (models/weights/*.onnx) in ONNX Runtime; everything around the network is numpy, OpenCV,

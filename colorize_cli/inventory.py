@@ -22,12 +22,14 @@ def models() -> list[dict]:
     for name in names:
         spec = get_spec(name)
         card = spec.card_info()
+        ref = spec.reference_card().get("seed_comparison", {})
         rows.append({"name": name, "default": name == DEFAULT_MODEL, "description": spec.description,
                      "parameters": counts.get(name), "input_size": spec.input_size, "render_size": spec.render_size(),
                      "output": spec.output, "weights": spec.has_weights, "source": spec.weights_source,
                      "weights_file": str(spec.onnx_path) if spec.has_weights else None,
                      "weights_mb": round(card.get("bytes", 0) / 1e6, 2), "sha256": card.get("sha256"),
-                     "licence": spec.licence})
+                     "licence": spec.licence,
+                     "seed_comparison_gain_db": ref.get("val_256", {}).get("gain_db")})
     return rows
 
 

@@ -19,6 +19,7 @@ from colorize_cli.errors import UsageError
 from colorize_cli.files import file_sha256
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+REFERENCE_CARDS = Path(__file__).parent / "cards" / "zoo"   # the seed comparison's cards (issue #30)
 
 
 def installed_dir() -> Path:
@@ -80,6 +81,12 @@ class ModelSpec:
 
     def card_info(self) -> dict:
         path = self.onnx_path.with_suffix(".json")
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def reference_card(self) -> dict:
+        """The card of the seed comparison's run of this model (protocol, sha256, val numbers;
+        `scripts/zoo_table.py`), shipped whether or not its weights are; {} when there is none."""
+        path = REFERENCE_CARDS / f"{self.name}.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def render_size(self, requested: int | None = None, card: dict | None = None) -> int:

@@ -86,3 +86,35 @@ def test_ship_never_replaces_weights_that_ship_from_a_longer_training(tmp_path, 
     shipped.with_suffix(".json").write_text(json.dumps({"protocol": {"made_by": "scripts/train_zoo.py"}}))
     assert zoo.place(spec, made, Namespace(ship=True, install=False)) == str(shipped)   # the queue's own: replaced
     assert shipped.read_bytes() == b"queue weights"
+
+
+def test_every_seed_model_ships_the_card_of_its_comparison_run():
+    """Issue #30: each of the ten seed models has the card of its run under the one protocol
+    (sha256, protocol, val numbers), whether its weights ship or not; a shipped queue file is the
+    file that card describes, and `colorize models` shows a trainable model's measured gain."""
+    import importlib.util
+
+    from colorize_cli.files import file_sha256
+    from colorize_cli.inventory import models
+    from colorize_cli.models import get_spec
+
+    spec_ = importlib.util.spec_from_file_location("train_zoo", ROOT / "scripts" / "train_zoo.py")
+    zoo = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(zoo)
+    steps = set()
+    for name in zoo.SEED_ZOO:
+        card = get_spec(name).reference_card()
+        assert card["model"] == name and card["protocol"]["made_by"] == "scripts/train_zoo.py", name
+        assert card["protocol"]["crop"] == 128 and len(card["sha256"]) == 64
+        val = card["seed_comparison"]["val_256"]
+        assert abs(val["gain_db"] - (val["psnr"] - card["seed_comparison"]["gray_psnr"])) < 1e-3
+        steps.add(card["protocol"]["steps"])
+        shipped = get_spec(name).shipped_path
+        if card["seed_comparison"]["shipped"]:
+            assert file_sha256(shipped) == card["sha256"] and card["bytes"] <= zoo.SHIP_LIMIT
+        else:
+            assert card["bytes"] > zoo.SHIP_LIMIT or shipped.is_file()   # too big, or a longer training ships
+    assert len(steps) == 1                                               # one budget for all ten
+    rows = {r["name"]: r for r in models()}
+    assert rows["eccv16"]["seed_comparison_gain_db"] == get_spec("eccv16").reference_card()[
+        "seed_comparison"]["val_256"]["gain_db"]

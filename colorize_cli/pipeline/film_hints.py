@@ -31,7 +31,7 @@ def tracking_frame(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA)
 
 
-def _frames(path: Path):
+def small_frames(path: Path):
     """(pts, time, gray uint8 at the tracking size, full width, full height) per frame, in order."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
@@ -119,7 +119,7 @@ def _shots(path: Path) -> tuple[list[list], tuple | None]:
     shots: list[list] = []
     prev = size = None
     try:
-        for pts, t, small, W, H in _frames(path):
+        for pts, t, small, W, H in small_frames(path):
             size = (W, H)
             if is_cut(prev, small):
                 shots.append([])
@@ -143,7 +143,7 @@ def _place(key, shots: list, order: list, hints: Hints) -> tuple[int, int]:
 
 def _keep_pixels(path: Path, shots: list, order: list, needed: set) -> None:
     """Pass 2: the small grey frames of the hinted shots, in place in `shots`."""
-    for n, (pts, t, small, _, _) in enumerate(_frames(path)):
+    for n, (pts, t, small, _, _) in enumerate(small_frames(path)):
         if n >= len(order):
             break
         si, fi = order[n]

@@ -20,7 +20,7 @@ import torch
 
 from colorize_cli.colorspace import rgb_to_lab
 from colorize_cli.io.video import encode_frames
-from colorize_cli.pipeline.film_hints import _frames, is_cut
+from colorize_cli.pipeline.film_hints import is_cut, small_frames
 from colorize_cli.tools.evaluate import hint_points
 
 
@@ -62,7 +62,7 @@ def ab(rgb: np.ndarray) -> np.ndarray:
 def shots_of(film: Path) -> list[list[int]]:
     """Frame indices of each shot, by the film-hint code's own cut rule."""
     shots, prev = [], None
-    for n, (_, _, small, _, _) in enumerate(_frames(film)):
+    for n, (_, _, small, _, _) in enumerate(small_frames(film)):
         if is_cut(prev, small):
             shots.append([])
         shots[-1].append(n)
