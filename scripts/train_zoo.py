@@ -69,7 +69,8 @@ def train_one(name: str, args, out: Path) -> dict:
                                         "recipe": {k: list(v) if isinstance(v, tuple) else v
                                                    for k, v in trainer.r.items()},
                                         "data": str(args.data), "made_by": "scripts/train_zoo.py"},
-            "device": platform.processor() or platform.machine(), "final": history[-1] if history else {}}
+            "device": platform.processor() or platform.machine(), "final": history[-1] if history else {},
+            "render_size": args.size}      # runs see photos at the scale of training (its crops' short side)
     safetensors = folder / f"{name}.safetensors"
     trainer.export(safetensors, card)
     model = create_model(name, weights=safetensors).eval()
@@ -83,6 +84,18 @@ def train_one(name: str, args, out: Path) -> dict:
            "wall_minutes_this_run": round((time.time() - wall0) / 60, 1), "threads": torch.get_num_threads()}
     row["placed"] = place(spec, weights, args)
     return row
+
+
+def stamp_render_size(row: dict, size: int) -> None:
+    """Give the cards of a done model (its run's file and the placed copy) the render size of
+    training, where a card written before the queue recorded it lacks one: rerunning the queue
+    brings older runs to the one protocol without training them again."""
+    for weights in {row["file"], row.get("placed") or row["file"]}:
+        card_path = Path(weights).with_suffix(".json")
+        if card_path.is_file():
+            card = json.loads(card_path.read_text())
+            if "render_size" not in card:
+                write_state(card_path, {**card, "render_size": size})
 
 
 def made_by_queue(shipped: Path) -> bool:
@@ -173,6 +186,7 @@ def main() -> int:
         done = state.get(name, {})
         if done.get("status") == "done" and done.get("steps") == args.steps:
             print(f"{name}: done earlier ({done['steps']} steps), skipped", flush=True)
+            stamp_render_size(done, args.size)
             continue
         state[name] = train_one(name, args, out)
         write_state(state_path, state)

@@ -39,10 +39,14 @@ def test_the_queue_trains_installs_resumes_and_the_model_then_runs(tmp_path):
     assert state["status"] == "done" and state["steps"] == 2 and state["placed"] == str(installed)
     card = json.loads(installed.with_suffix(".json").read_text())
     assert card["protocol"]["steps"] == 2 and card["protocol"]["crop"] == 32 and card["bytes"] == installed.stat().st_size
+    assert card["render_size"] == 32                          # runs see photos at the scale it trained at
+    older = {k: v for k, v in card.items() if k != "render_size"}
+    installed.with_suffix(".json").write_text(json.dumps(older))      # as a card from before that rule
     before = installed.stat().st_mtime_ns
     again = _run(queue, env, tmp_path)                        # the same command resumes: nothing to redo
     assert again.returncode == 0 and f"{NAME}: done earlier" in again.stdout
     assert installed.stat().st_mtime_ns == before
+    assert json.loads(installed.with_suffix(".json").read_text()) == {**older, "render_size": 32}   # stamped
 
     m = _run(["-m", "colorize_cli", "models", "--json"], env, tmp_path)
     rows = {row["name"]: row for row in map(json.loads, m.stdout.splitlines())}
