@@ -109,3 +109,26 @@ def test_eval_scores_a_weights_file_beside_the_shipped_one(shared_data, tmp_path
 
     bad = run_cli_here("eval", shared_data / "val", "--limit", 3, "--model", f"baseline-cnn={tmp_path / 'no.onnx'}")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "no.onnx" in bad.stderr
+
+
+def test_validation_scores_a_network_that_predicts_at_a_quarter_of_the_size(tmp_path):
+    """eccv16 predicts its bins at 1/4 resolution: the validation loss is taken at the photo's
+    size (as a run upsamples it), where it crashed the training queue at its first checkpoint."""
+    import math
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from colorize_cli.models import get_spec
+    from colorize_cli.models.training.recipes import TrainConfig, Trainer
+
+    val = tmp_path / "val"
+    val.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(val / f"{i}.png")
+    data = torch.randint(0, 255, (4, 3, 36, 36), dtype=torch.uint8)
+    cfg = TrainConfig(steps=1, size=32, eval_every=1, device="cpu")
+    loss = Trainer(get_spec("eccv16"), data, tmp_path / "run", cfg, val=str(val)).validate()
+    assert math.isfinite(loss) and loss > 0
