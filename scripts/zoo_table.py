@@ -75,7 +75,7 @@ def cells(m: dict, gray_psnr: float) -> list[str]:
 def table(scores: dict, queue: dict) -> tuple[str, dict]:
     """(markdown, {name: val row of its queue file})."""
     gray = scores[GRAY]["psnr"]
-    lines = [HEAD, "|---" * 14 + "|", "| gray (a=b=0) | " + " | ".join(cells(scores[GRAY], gray)) + " |" + " – |" * 6]
+    lines = [HEAD, "|---" * 14 + "|", "| gray (a=b=0) | " + " | ".join(cells(scores[GRAY], gray)) + " |" + " – |" * 5]
     used, vals = {GRAY}, {}
     for name, row in queue.items():
         label = label_of(name, row, scores)
@@ -89,7 +89,7 @@ def table(scores: dict, queue: dict) -> tuple[str, dict]:
     lines.append("| *not the protocol, same run:* |" + " |" * 13)
     for label in scores:
         if label not in used:
-            lines.append(f"| {label} (shipped) | " + " | ".join(cells(scores[label], gray)) + " |" + " – |" * 6)
+            lines.append(f"| {label} (shipped) | " + " | ".join(cells(scores[label], gray)) + " |" + " – |" * 5)
     return "\n".join(lines), vals
 
 
