@@ -80,7 +80,7 @@ def table(scores: dict, queue: dict) -> tuple[str, dict]:
     for name, row in queue.items():
         label = label_of(name, row, scores)
         used.add(label)
-        vals[name] = {k: scores[label][k] for k in scores[label]} | {"gain_db": scores[label]["psnr"] - gray}
+        vals[name] = {**scores[label], "gain_db": scores[label]["psnr"] - gray}
         ships = "shipped" if Path(row["placed"]) == shipped_path(name) else (
             "card only" if row["bytes"] > SHIP_LIMIT else "installed (shipped file: longer training)")
         lines.append(f"| {name} | " + " | ".join(cells(scores[label], gray)) +
@@ -116,10 +116,10 @@ def main() -> int:
     if args.eval_models:
         print(eval_models(queue))
         return 0
-    markdown, vals = table(json.loads(args.eval.read_text()), queue)
+    scores = json.loads(args.eval.read_text())
+    markdown, vals = table(scores, queue)
     print(markdown)
     if args.cards:
-        scores = json.loads(args.eval.read_text())
         write_cards(vals, queue, args.cards, args.command, scores[GRAY]["psnr"])
     return 0
 
