@@ -99,3 +99,50 @@ def test_a_lane_that_fails_fails_the_film_and_leaves_no_file(tmp_path, random_we
     res = cz.process(cz.plan([clip], tmp_path / "out" / "c.mp4")[0], RunOptions())
     assert res.status == "failed" and "lane broke" in res.error
     assert not any(p.is_file() for p in (tmp_path / "out").rglob("*.mp4"))
+
+
+class _LatePool:
+    """An executor whose workers pick up nothing before shutdown() is called: legal (a busy
+    machine may not schedule a new worker thread for a while), and the worst case for a pipeline
+    that shuts its pool down with work still queued."""
+
+    def __init__(self, workers, thread_name_prefix=""):
+        self.queued = []
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+        future = Future()
+        self.queued.append((future, fn, args))
+        return future
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        import threading
+
+        def work():
+            for future, fn, args in self.queued:
+                if future.set_running_or_notify_cancel():
+                    future.set_result(fn(*args))
+        if cancel_futures:
+            for future, _, _ in self.queued:
+                future.cancel()
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        if wait:
+            worker.join()
+
+
+def test_a_film_ends_whole_when_the_lanes_start_late(tmp_path, monkeypatch):
+    """CI caught 'f.mp4: unexpected error (CancelledError)': the infer stage, at the film's end,
+    cancelled lane batches the encoder was still waiting for. Every frame must come out."""
+    pytest.importorskip("onnxruntime")
+    from media import make_clip
+
+    from colorize_cli.api import Colorizer, RunOptions
+    from colorize_cli.pipeline import video
+
+    monkeypatch.setattr(video, "ThreadPoolExecutor", _LatePool)
+    clip = make_clip(tmp_path / "c.mp4", frames=8, size=(96, 64), audio=False)
+    cz = Colorizer("baseline-cnn", "cpu", batch_size=4, threads=2)
+    assert len(cz.engine.lanes()) == 2
+    res = cz.process(cz.plan([clip], tmp_path / "out.mp4")[0], RunOptions())
+    assert res.status == "done" and res.frames == 8, res.error

@@ -151,8 +151,8 @@ class FilmStages:
         run at once (a pool of lane threads); the encode thread receives their futures in order."""
         lanes = None
         pool = None
+        finished = False
         try:
-            finished = False
             while not finished:
                 batch = []
                 while len(batch) < self.batch_size:
@@ -169,8 +169,10 @@ class FilmStages:
                     _put(self.done_q, done, self.stop)
             _put(self.done_q, _END, self.stop)
         finally:
+            # At a normal end the encoder still waits for the batches handed to it: queued ones
+            # must run (a worker may not have picked one up yet). Cancel only when stopping.
             if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=False, cancel_futures=not finished or self.stop.is_set())
 
     def _predict(self, batch: list, lane=None) -> Predicted:
         times = {}
