@@ -3,9 +3,9 @@
 queue's rows, and one card per queue-trained model.
 
     colorize eval ../shared/data/val --engine cpu --json --model "$(python3 scripts/zoo_table.py \\
-        --eval-models runs/zoo/queue.json runs/zoo-b/queue.json)" > runs/zoo-eval.json
-    python3 scripts/zoo_table.py --eval runs/zoo-eval.json --queue runs/zoo/queue.json runs/zoo-b/queue.json \\
-        --cards models/cards/zoo
+        --queue runs/zoo/queue.json runs/zoo-b/queue.json runs/zoo-c/queue.json --eval-models)" > runs/zoo-eval.json
+    python3 scripts/zoo_table.py --eval runs/zoo-eval.json --cards models/cards/zoo \\
+        --queue runs/zoo/queue.json runs/zoo-b/queue.json runs/zoo-c/queue.json
 
 --eval-models prints the --model list that scores every queue file: a model whose shipped weights
 come from a longer training is named twice (NAME, its shipped file; NAME=FILE, the queue's), so
