@@ -1,6 +1,9 @@
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("COLORIZE_SHARED", ROOT.parent / "shared")) / "data"
 sys.path.insert(0, str(Path(__file__).parent))
+
+# The tests never see this machine's cache: a model installed there (a trained eccv16 in
+# ~/.cache/colorize/models) would turn a "trainable" model into a runnable one, and its speed
+# history would change estimates. One empty folder for the session; CLI children inherit it.
+os.environ["COLORIZE_CACHE"] = tempfile.mkdtemp(prefix="colorize-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["COLORIZE_CACHE"], True)
 
 
 @pytest.fixture(scope="session")
