@@ -79,6 +79,9 @@ def test_models_fits_80_columns(cli, monkeypatch):
     lines = r.stdout.splitlines()
     assert lines and max(len(ln) for ln in lines) <= 80, max(lines, key=len)
     assert "…" not in r.stdout and any(ln.startswith("lite-unet (default)") for ln in lines)
+    from colorize_cli.models import get_spec        # a trainable model shows its measured gain
+    gain = get_spec("eccv16").reference_card()["seed_comparison"]["val_256"]["gain_db"]
+    assert f"our 200-step run: {gain:+.2f} dB" in " ".join(r.stdout.split())
 
 
 def test_a_dry_run_on_a_new_folder_estimates_from_earlier_jobs(tmp_path, cli, random_weights, monkeypatch):

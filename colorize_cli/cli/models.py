@@ -31,11 +31,12 @@ def models_cmd(as_json, wide):
         name = r["name"] + (" (default)" if r["default"] else "")
         weights = {"shipped": f"shipped {r['weights_mb']} MB", "installed": f"installed {r['weights_mb']} MB",
                    "trainable": "trainable: scripts/train_zoo.py"}[r["source"]]
+        about = r["description"]
         if r["source"] == "trainable" and r["seed_comparison_gain_db"] is not None:
-            weights += f" (our 200 steps: {r['seed_comparison_gain_db']:+.2f} dB)"
+            about += f" [our 200-step run: {r['seed_comparison_gain_db']:+.2f} dB over gray]"
         params = f"{r['parameters'] / 1e6:5.2f}M" if r["parameters"] is not None else "    ?"   # no card, no torch
         click.echo(f"{name:<{name_w}}  {params} params  {r['render_size']:>4} px  {weights}")
-        click.echo(textwrap.fill(r["description"], width, initial_indent="    ", subsequent_indent="    "))
+        click.echo(textwrap.fill(about, width, initial_indent="    ", subsequent_indent="    "))
     return 0
 
 
