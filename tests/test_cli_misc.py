@@ -107,6 +107,16 @@ def test_ray_missing_exit_3(tmp_path, random_weights):
     assert r.returncode == 3 and "pip install colorize-archive[ray]" in r.stderr
 
 
+def _catches(pid: int, sig: int) -> bool:
+    """Whether process pid has a handler installed for sig (Linux: SigCgt in /proc/PID/status)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            caught = next(int(ln.split()[1], 16) for ln in f if ln.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(caught >> (sig - 1) & 1)
+
+
 def test_ctrl_c_during_start_up_exits_130_without_traceback(tmp_path):
     """SIGINT while the command is still importing (torch takes seconds): exit 130, one line."""
     import signal
@@ -115,7 +125,12 @@ def test_ctrl_c_during_start_up_exits_130_without_traceback(tmp_path):
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
     p = subprocess.Popen([sys.executable, "-m", "colorize_cli", "run", str(tmp_path / "a.png")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
-    time.sleep(0.4)
+    # the moment colorize's main() has begun (it installs the SIGTERM handler first; a fixed sleep
+    # is too early on a busy machine, inside Python's own start-up), then at once: the imports of
+    # the commands and torch take seconds after it
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and p.poll() is None and not _catches(p.pid, signal.SIGTERM):
+        time.sleep(0.01)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, (p.returncode, err[-500:])
