@@ -40,9 +40,12 @@ def read_state(path: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def write_state(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=2) + "\n")
+def write_json(path: Path, data: dict) -> None:
+    """A JSON file (the queue's state, a card) written whole or not at all."""
+    from colorize_cli.io.atomic import partial_path
+
+    tmp = partial_path(path)
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, path)
 
 
@@ -95,7 +98,7 @@ def stamp_render_size(row: dict, size: int) -> None:
         if card_path.is_file():
             card = json.loads(card_path.read_text())
             if "render_size" not in card:
-                write_state(card_path, {**card, "render_size": size})
+                write_json(card_path, {**card, "render_size": size})
 
 
 def made_by_queue(shipped: Path) -> bool:
@@ -189,7 +192,7 @@ def main() -> int:
             stamp_render_size(done, args.size)
             continue
         state[name] = train_one(name, args, out)
-        write_state(state_path, state)
+        write_json(state_path, state)
         print(name, json.dumps(state[name]), flush=True)
     return 0
 

@@ -92,9 +92,6 @@ def test_ship_never_replaces_weights_that_ship_from_a_longer_training(tmp_path, 
     assert shipped.read_bytes() == b"queue weights"
 
 
-PENDING: set = set()     # models still training under the protocol: none since stop 28
-
-
 def test_every_seed_model_ships_the_card_of_its_comparison_run():
     """Issue #30: each of the ten seed models has the card of its run under the one protocol
     (sha256, protocol, val numbers), whether its weights ship or not; a shipped queue file is the
@@ -111,9 +108,6 @@ def test_every_seed_model_ships_the_card_of_its_comparison_run():
     steps = set()
     for name in zoo.SEED_ZOO:
         card = get_spec(name).reference_card()
-        if name in PENDING:
-            assert not card, f"{name} has its card now: take it out of PENDING"
-            continue
         assert card["model"] == name and card["protocol"]["made_by"] == "scripts/train_zoo.py", name
         assert card["protocol"]["crop"] == 128 and len(card["sha256"]) == 64
         val = card["seed_comparison"]["val_256"]
@@ -124,7 +118,7 @@ def test_every_seed_model_ships_the_card_of_its_comparison_run():
             assert file_sha256(shipped) == card["sha256"] and card["bytes"] <= zoo.SHIP_LIMIT
         else:
             assert card["bytes"] > zoo.SHIP_LIMIT or shipped.is_file()   # too big, or a longer training ships
-    assert len(steps) == 1                                               # one budget for all
+    assert len(steps) == 1                                               # one budget for all ten
     rows = {r["name"]: r for r in models()}
     assert rows["inception-fusion"]["seed_comparison_gain_db"] == get_spec("inception-fusion").reference_card()[
         "seed_comparison"]["val_256"]["gain_db"]
